@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The project's test command (README.md): install agentflow with its test extras into .venv, then
+# lint, type-check and run the test suite. Safe to re-run; .ci/run calls it on a fresh virtualenv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
+. .venv/bin/activate
+export PIP_DISABLE_PIP_VERSION_CHECK=1 LITELLM_LOCAL_MODEL_COST_MAP=True
+pip install -q -e '.[test]'
+echo "== ruff"; ruff check agentflow tests benchmarks examples
+echo "== mypy (strict)"; mypy
+echo "== pytest"; pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,70 @@
+"""Secret redaction for everything agentflow writes (traces, logs, stores). Stdlib only (layer 0).
+
+A :class:`Redactor` knows secret *values* (taken from the environment at the edge, or declared secret
+fields of tools) and secret *shapes* (provider key patterns, bearer tokens) and replaces both with
+``"***"`` inside any JSON-like value. Writers call it on every record before it leaves the process.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["REDACTED", "Redactor", "secret_env_values"]
+
+REDACTED = "***"
+
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.IGNORECASE)
+_SECRET_SHAPES = re.compile(
+    r"(sk-[A-Za-z0-9_\-]{16,}|sk-ant-[A-Za-z0-9_\-]{16,}|Bearer\s+[A-Za-z0-9._\-]{16,}"
+    r"|ghp_[A-Za-z0-9]{20,}|xox[bp]-[A-Za-z0-9\-]{16,}|AKIA[0-9A-Z]{16})"
+)
+_SECRET_FIELD = re.compile(r"^(api[_-]?key|authorization|password|secret|token|access[_-]?token)$", re.IGNORECASE)
+
+
+def secret_env_values(environ: Mapping[str, str], min_len: int = 8) -> set[str]:
+    """Values of environment variables whose *names* look secret (``*_API_KEY``, ``*TOKEN`` ...)."""
+    return {v for k, v in environ.items() if _SECRET_NAME.search(k) and len(v) >= min_len}
+
+
+class Redactor:
+    """Replaces known secret values, secret-looking strings and secret-named fields with ``***``.
+
+    Args:
+        values: exact secret strings to hide wherever they appear (also as substrings).
+        fields: extra field names whose values are always hidden (declared secret tool fields).
+    """
+
+    def __init__(self, values: Iterable[str] = (), fields: Iterable[str] = ()) -> None:
+        self._values = sorted({v for v in values if v}, key=len, reverse=True)
+        self._fields = {f.lower() for f in fields}
+
+    def add_values(self, values: Iterable[str]) -> None:
+        """Learn more secret values (e.g. a tool result field declared secret)."""
+        merged = set(self._values) | {v for v in values if v}
+        self._values = sorted(merged, key=len, reverse=True)
+
+    def text(self, value: str) -> str:
+        """Redact one string."""
+        for secret in self._values:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return _SECRET_SHAPES.sub(REDACTED, value)
+
+    def __call__(self, value: Any) -> Any:
+        """Redact any JSON-like value (dicts, lists, strings); other scalars pass through."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            out: dict[Any, Any] = {}
+            for k, v in value.items():
+                key = str(k)
+                if _SECRET_FIELD.match(key) or key.lower() in self._fields:
+                    out[k] = REDACTED if v not in (None, "") else v
+                else:
+                    out[k] = self(v)
+            return out
+        if isinstance(value, list | tuple):
+            return [self(v) for v in value]
+        return value
