@@ -76,6 +76,6 @@ def test_import_agentflow_is_light() -> None:
     import subprocess
     import sys
 
-    code = "import sys, agentflow; print(' '.join(m for m in %r if m in sys.modules))" % (HEAVY,)
+    code = f"import sys, agentflow; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "", f"`import agentflow` loaded heavy modules: {out}"

@@ -4,4 +4,12 @@ from agentflow.testing.backends import FunctionBackend, SchemaBackend, ScriptedB
 from agentflow.testing.script import ScriptError, ScriptStep, load_script
 from agentflow.testing.synth import synthesize
 
-__all__ = ["FunctionBackend", "SchemaBackend", "ScriptError", "ScriptStep", "ScriptedBackend", "load_script", "synthesize"]
+__all__ = [
+    "FunctionBackend",
+    "SchemaBackend",
+    "ScriptError",
+    "ScriptStep",
+    "ScriptedBackend",
+    "load_script",
+    "synthesize",
+]

@@ -75,7 +75,8 @@ def _called_since_last_user(request: ChatRequest) -> set[str]:
     return called
 
 
-Responder = Callable[[ChatRequest], "ChatResponse | str | dict[str, Any] | Awaitable[ChatResponse | str | dict[str, Any]]"]
+Reply = ChatResponse | str | dict[str, Any]
+Responder = Callable[[ChatRequest], "Reply | Awaitable[Reply]"]
 
 
 class FunctionBackend:

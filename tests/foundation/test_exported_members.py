@@ -1,0 +1,35 @@
+"""Pins the public API: adding or removing a public name is a deliberate change to this list."""
+
+from __future__ import annotations
+
+import agentflow
+
+EXPECTED = {
+    "Action", "AgentTurn", "AgentflowError", "Answer", "Backend", "BudgetExceeded", "ChatMessage", "ChatRequest",
+    "ChatResponse", "Critique", "Envelope", "Event", "EventBus", "JsonlTraceWriter", "Lesson", "Message",
+    "Observation", "Plan", "PlanStep", "Revision", "RunError", "Task", "ToolCall", "ToolDef", "ToolSpec", "Usage",
+    "UserError", "UserTurn", "Verdict", "__version__", "build_backend",
+}
+
+
+def test_all_is_exactly_the_public_api() -> None:
+    assert set(agentflow.__all__) == EXPECTED
+
+
+def test_every_exported_name_resolves() -> None:
+    for name in agentflow.__all__:
+        assert getattr(agentflow, name) is not None, name
+
+
+def test_private_names_are_not_exported() -> None:
+    assert all(not n.startswith("_") or n == "__version__" for n in agentflow.__all__)
+    try:
+        agentflow.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as exc:
+        assert "NoSuchThing" in str(exc)
+    else:
+        raise AssertionError("unknown attribute must raise AttributeError")
+
+
+def test_lazy_table_matches_all() -> None:
+    assert set(agentflow._EXPORTS) | {"__version__"} == set(agentflow.__all__)
