@@ -1,0 +1,391 @@
+"""A small, safe expression language for PDL conditions and value preconditions.
+
+Conditions such as ``verdict.ok``, ``is_air == "true"``, ``score >= 9 and not done`` or
+``len(critiques) > 2`` are parsed into a tiny typed tree (:data:`Expr`) and evaluated over a mapping of
+variables. Python's own *parser* (``ast.parse``) reads the text — it is robust and knows Unicode
+identifiers — but only a whitelist of node kinds is accepted and nothing is ever ``eval``-ed: the
+evaluator below walks our own tree, allows attribute access only on mappings, pydantic models and
+dataclasses (never on names starting with ``_``), and calls only a fixed set of pure builtins.
+
+``true``/``false``/``null``/``none`` (any case) are literals, as FlowAgent files write them.
+"""
+
+from __future__ import annotations
+
+import ast as pyast
+import dataclasses
+import operator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from pydantic import BaseModel
+
+__all__ = [
+    "Attr",
+    "BinOp",
+    "BoolOp",
+    "CallExpr",
+    "Compare",
+    "Const",
+    "Expr",
+    "ExprError",
+    "ExprSyntaxError",
+    "Index",
+    "ListExpr",
+    "Name",
+    "Unary",
+    "evaluate",
+    "free_names",
+    "get_field",
+    "iter_nodes",
+    "parse_expr",
+    "unparse",
+]
+
+MAX_EXPR_CHARS = 4000
+
+
+class ExprError(Exception):
+    """An expression could not be evaluated (unknown name, bad field, type mismatch)."""
+
+
+class ExprSyntaxError(ExprError):
+    """Text that is not an expression; ``offset`` is the 0-based character where it went wrong."""
+
+    def __init__(self, message: str, offset: int = 0) -> None:
+        self.offset = offset
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: Any
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    id: str
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    obj: Expr
+    name: str
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    obj: Expr
+    index: Expr
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr:
+    items: tuple[Expr, ...]
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    op: str  # "not" | "-" | "+"
+    operand: Expr
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str  # + - * / // %
+    left: Expr
+    right: Expr
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    values: tuple[Expr, ...]
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    left: Expr
+    ops: tuple[str, ...]  # == != < <= > >= in "not in" is "is not"
+    comparators: tuple[Expr, ...]
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CallExpr:
+    func: Expr
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...] = ()
+    start: int = 0
+    end: int = 0
+
+
+Expr: TypeAlias = Const | Name | Attr | Index | ListExpr | Unary | BinOp | BoolOp | Compare | CallExpr
+
+_LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None, "none": None}
+_BIN = {pyast.Add: "+", pyast.Sub: "-", pyast.Mult: "*", pyast.Div: "/", pyast.FloorDiv: "//", pyast.Mod: "%"}
+_CMP = {
+    pyast.Eq: "==", pyast.NotEq: "!=", pyast.Lt: "<", pyast.LtE: "<=", pyast.Gt: ">", pyast.GtE: ">=",
+    pyast.In: "in", pyast.NotIn: "not in", pyast.Is: "is", pyast.IsNot: "is not",
+}  # fmt: skip
+
+
+def parse_expr(text: str) -> Expr:
+    """Parse ``text`` into an :data:`Expr`.
+
+    Raises:
+        ExprSyntaxError: the text is not an expression of the PDL subset (``offset`` says where).
+    """
+    if len(text) > MAX_EXPR_CHARS:
+        raise ExprSyntaxError(f"expression longer than {MAX_EXPR_CHARS} characters")
+    stripped = text.strip()
+    if not stripped:
+        raise ExprSyntaxError("empty expression")
+    lead = len(text) - len(text.lstrip())
+    try:
+        tree = pyast.parse(stripped, mode="eval")
+    except SyntaxError as exc:
+        offset = _char_offset(stripped, (exc.offset or 1) - 1) if exc.lineno in (None, 1) else 0
+        raise ExprSyntaxError(exc.msg or "invalid syntax", lead + offset) from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ExprSyntaxError(f"unreadable expression ({type(exc).__name__})") from None
+    conv = _Converter(stripped, lead)
+    try:
+        return conv.convert(tree.body)
+    except RecursionError:
+        raise ExprSyntaxError("expression nested too deeply") from None
+
+
+def _char_offset(text: str, byte_offset: int) -> int:
+    """Python reports columns in UTF-8 bytes; convert to characters."""
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+
+
+class _Converter:
+    """Python AST → our Expr tree, rejecting every node kind outside the whitelist."""
+
+    def __init__(self, text: str, lead: int) -> None:
+        self._text = text
+        self._lead = lead
+
+    def _pos(self, node: pyast.expr) -> tuple[int, int]:
+        start = self._lead + _char_offset(self._text, node.col_offset)
+        end_off = node.end_col_offset if node.end_col_offset is not None else node.col_offset
+        same_line = node.end_lineno in (None, node.lineno)
+        end = self._lead + (_char_offset(self._text, end_off) if same_line else len(self._text))
+        return start, end
+
+    def convert(self, node: pyast.expr) -> Expr:  # noqa: C901 - one branch per node kind is the clearest form
+        s, e = self._pos(node)
+        if isinstance(node, pyast.Constant):
+            if not isinstance(node.value, str | int | float | bool | type(None)):
+                raise ExprSyntaxError("unsupported literal", s)
+            return Const(node.value, s, e)
+        if isinstance(node, pyast.Name):
+            if node.id.lower() in _LITERALS:
+                return Const(_LITERALS[node.id.lower()], s, e)
+            return Name(node.id, s, e)
+        if isinstance(node, pyast.Attribute):
+            return Attr(self.convert(node.value), node.attr, s, e)
+        if isinstance(node, pyast.Subscript):
+            return Index(self.convert(node.value), self.convert(node.slice), s, e)
+        if isinstance(node, pyast.List | pyast.Tuple):
+            return ListExpr(tuple(self.convert(x) for x in node.elts), s, e)
+        if isinstance(node, pyast.UnaryOp) and isinstance(node.op, pyast.Not | pyast.USub | pyast.UAdd):
+            op = {pyast.Not: "not", pyast.USub: "-", pyast.UAdd: "+"}[type(node.op)]
+            return Unary(op, self.convert(node.operand), s, e)
+        if isinstance(node, pyast.BinOp) and type(node.op) in _BIN:
+            return BinOp(_BIN[type(node.op)], self.convert(node.left), self.convert(node.right), s, e)
+        if isinstance(node, pyast.BoolOp):
+            op = "and" if isinstance(node.op, pyast.And) else "or"
+            return BoolOp(op, tuple(self.convert(v) for v in node.values), s, e)
+        if isinstance(node, pyast.Compare) and all(type(o) in _CMP for o in node.ops):
+            ops = tuple(_CMP[type(o)] for o in node.ops)
+            return Compare(self.convert(node.left), ops, tuple(self.convert(c) for c in node.comparators), s, e)
+        if isinstance(node, pyast.Call):
+            kwargs: list[tuple[str, Expr]] = []
+            for kw in node.keywords:
+                if kw.arg is None:
+                    raise ExprSyntaxError("'**' arguments are not supported", s)
+                kwargs.append((kw.arg, self.convert(kw.value)))
+            if any(isinstance(a, pyast.Starred) for a in node.args):
+                raise ExprSyntaxError("'*' arguments are not supported", s)
+            return CallExpr(self.convert(node.func), tuple(self.convert(a) for a in node.args), tuple(kwargs), s, e)
+        raise ExprSyntaxError(f"{type(node).__name__} is not allowed in a PDL expression", s)
+
+
+def iter_nodes(expr: Expr) -> Iterator[Expr]:
+    """Every node of ``expr``, pre-order."""
+    yield expr
+    children: tuple[Expr, ...]
+    if isinstance(expr, Attr):
+        children = (expr.obj,)
+    elif isinstance(expr, Index):
+        children = (expr.obj, expr.index)
+    elif isinstance(expr, ListExpr):
+        children = expr.items
+    elif isinstance(expr, Unary):
+        children = (expr.operand,)
+    elif isinstance(expr, BinOp):
+        children = (expr.left, expr.right)
+    elif isinstance(expr, BoolOp):
+        children = expr.values
+    elif isinstance(expr, Compare):
+        children = (expr.left, *expr.comparators)
+    elif isinstance(expr, CallExpr):
+        children = (expr.func, *expr.args, *(v for _, v in expr.kwargs))
+    else:
+        children = ()
+    for child in children:
+        yield from iter_nodes(child)
+
+
+def free_names(expr: Expr) -> list[Name]:
+    """The variables an expression reads (not builtin function names), in order of appearance."""
+    skip: set[int] = set()
+    out: list[Name] = []
+    for node in iter_nodes(expr):
+        if isinstance(node, CallExpr) and isinstance(node.func, Name):
+            skip.add(id(node.func))
+        if isinstance(node, Name) and id(node) not in skip:
+            out.append(node)
+    return out
+
+
+def unparse(expr: Expr) -> str:
+    """Source-like text of an expression (for messages and graph labels)."""
+    if isinstance(expr, Const):
+        return repr(expr.value) if isinstance(expr.value, str) else str(expr.value)
+    if isinstance(expr, Name):
+        return expr.id
+    if isinstance(expr, Attr):
+        return f"{unparse(expr.obj)}.{expr.name}"
+    if isinstance(expr, Index):
+        return f"{unparse(expr.obj)}[{unparse(expr.index)}]"
+    if isinstance(expr, ListExpr):
+        return "[" + ", ".join(unparse(x) for x in expr.items) + "]"
+    if isinstance(expr, Unary):
+        return f"not {unparse(expr.operand)}" if expr.op == "not" else f"{expr.op}{unparse(expr.operand)}"
+    if isinstance(expr, BinOp):
+        return f"({unparse(expr.left)} {expr.op} {unparse(expr.right)})"
+    if isinstance(expr, BoolOp):
+        return "(" + f" {expr.op} ".join(unparse(v) for v in expr.values) + ")"
+    if isinstance(expr, Compare):
+        parts = [unparse(expr.left)]
+        for op, c in zip(expr.ops, expr.comparators, strict=True):
+            parts += [op, unparse(c)]
+        return " ".join(parts)
+    args = [unparse(a) for a in expr.args] + [f"{k}={unparse(v)}" for k, v in expr.kwargs]
+    return f"{unparse(expr.func)}({', '.join(args)})"
+
+
+_BUILTINS: dict[str, Callable[..., Any]] = {
+    "len": len, "str": str, "int": int, "float": float, "bool": bool, "abs": abs,
+    "min": min, "max": max, "sum": sum, "any": any, "all": all, "round": round,
+}  # fmt: skip
+_BIN_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "//": operator.floordiv, "%": operator.mod,
+}  # fmt: skip
+_CMP_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+    ">=": operator.ge, "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
+    "is": operator.is_, "is not": operator.is_not,
+}  # fmt: skip
+
+
+def evaluate(expr: Expr, env: Mapping[str, Any]) -> Any:
+    """Evaluate ``expr`` with variables from ``env``.
+
+    Raises:
+        ExprError: an unknown variable or field, a call to anything but the allowed builtins, or an
+            operation on values of the wrong type.
+    """
+    try:
+        return _eval(expr, env)
+    except ExprError:
+        raise
+    except (TypeError, ValueError, ZeroDivisionError, IndexError, KeyError, OverflowError) as exc:
+        raise ExprError(f"cannot evaluate {unparse(expr)!r}: {exc}") from None
+    except RecursionError:
+        raise ExprError("expression nested too deeply") from None
+
+
+def _eval(expr: Expr, env: Mapping[str, Any]) -> Any:  # noqa: C901 - a dispatcher over node kinds
+    if isinstance(expr, Const):
+        return expr.value
+    if isinstance(expr, Name):
+        if expr.id not in env:
+            raise ExprError(f"unknown name {expr.id!r}")
+        return env[expr.id]
+    if isinstance(expr, Attr):
+        return get_field(_eval(expr.obj, env), expr.name)
+    if isinstance(expr, Index):
+        return _eval(expr.obj, env)[_eval(expr.index, env)]
+    if isinstance(expr, ListExpr):
+        return [_eval(x, env) for x in expr.items]
+    if isinstance(expr, Unary):
+        value = _eval(expr.operand, env)
+        return (not value) if expr.op == "not" else (-value if expr.op == "-" else +value)
+    if isinstance(expr, BinOp):
+        return _BIN_OPS[expr.op](_eval(expr.left, env), _eval(expr.right, env))
+    if isinstance(expr, BoolOp):
+        result: Any = expr.op == "and"
+        for v in expr.values:
+            result = _eval(v, env)
+            if (expr.op == "and" and not result) or (expr.op == "or" and result):
+                return result
+        return result
+    if isinstance(expr, Compare):
+        left = _eval(expr.left, env)
+        for op, comp in zip(expr.ops, expr.comparators, strict=True):
+            right = _eval(comp, env)
+            if not _CMP_OPS[op](left, right):
+                return False
+            left = right
+        return True
+    if isinstance(expr.func, Name) and expr.func.id in _BUILTINS:
+        args = [_eval(a, env) for a in expr.args]
+        kwargs = {k: _eval(v, env) for k, v in expr.kwargs}
+        return _BUILTINS[expr.func.id](*args, **kwargs)
+    allowed = ", ".join(sorted(_BUILTINS))
+    raise ExprError(f"{unparse(expr.func)}() cannot be called in an expression; allowed: {allowed}")
+
+
+def get_field(obj: Any, name: str) -> Any:
+    """``obj.name`` for mappings (key), pydantic models and dataclasses (fields); nothing else."""
+    if name.startswith("_"):
+        raise ExprError(f"field {name!r} is private")
+    if isinstance(obj, Mapping):
+        if name in obj:
+            return obj[name]
+        raise ExprError(f"no field {name!r} (have: {', '.join(map(str, obj)) or 'none'})")
+    if isinstance(obj, BaseModel):
+        fields = type(obj).model_fields
+        if name in fields:
+            return getattr(obj, name)
+        raise ExprError(f"{type(obj).__name__} has no field {name!r} (have: {', '.join(fields)})")
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        names = [f.name for f in dataclasses.fields(obj)]
+        if name in names:
+            return getattr(obj, name)
+        raise ExprError(f"{type(obj).__name__} has no field {name!r}")
+    raise ExprError(f"cannot read field {name!r} of a {type(obj).__name__}")
