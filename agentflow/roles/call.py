@@ -1,0 +1,194 @@
+"""Calling a role: render its prompt, ask a backend for typed output, validate, repair, or fail loudly.
+
+:func:`call_role` is the one-line API (``verdict = await call_role("judge", backend, candidate=...)``);
+:func:`invoke_role` returns a :class:`RoleResult` with the usage and the number of attempts as well.
+An output that does not parse or validate is sent back to the model with the validation error, up to
+the role's ``retry.repairs`` times; after that the call raises
+:class:`~agentflow.errors.OutputValidationError` carrying (and showing) the raw output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from agentflow.backends.base import Backend, ChatMessage, ChatRequest, ChatResponse
+from agentflow.errors import OutputValidationError
+from agentflow.events import EventBus
+from agentflow.messages import Message, Usage
+from agentflow.roles.loader import Role, RoleLibrary
+from agentflow.roles.types import output_json_schema
+
+__all__ = ["RoleResult", "call_role", "call_role_sync", "invoke_role", "parse_output"]
+
+_FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*|\s*```$")
+
+
+@dataclass(frozen=True)
+class RoleResult:
+    """The outcome of one role call: the typed output, the raw text, what it cost, how many tries."""
+
+    role: str
+    output: Message
+    raw: str
+    usage: Usage
+    attempts: int
+    model: str = ""
+
+
+def _extract_json(text: str) -> Any:
+    """The JSON value in ``text``: the whole text, a fenced block, or the outermost ``{...}``."""
+    stripped = _FENCE.sub("", text.strip()).strip()
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError:
+        start, end = stripped.find("{"), stripped.rfind("}")
+        if start >= 0 and end > start:
+            return json.loads(stripped[start : end + 1])
+        raise
+
+
+def parse_output(role: Role, text: str) -> Message:
+    """Parse and validate a model's text as ``role``'s output type.
+
+    Raises:
+        ValueError: not JSON, not an object, or invalid under the output type (message says why).
+    """
+    try:
+        data = _extract_json(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"output is not JSON ({exc.msg} at char {exc.pos})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"output must be a JSON object, got {type(data).__name__}")
+    data = {**data, "kind": role.spec.output_kind}
+    try:
+        return role.output_type.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'output'}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        raise ValueError(problems) from None
+
+
+def build_request(role: Role, inputs: Mapping[str, Any], history: Sequence[ChatMessage] = (),
+                  metadata: Mapping[str, Any] | None = None) -> ChatRequest:
+    """The chat request for one call of ``role`` with ``inputs``."""
+    system, user = role.render(inputs)
+    schema = output_json_schema(role.output_type)
+    system += (
+        "\n\nAnswer with one JSON object, and nothing else, valid under this JSON Schema:\n"
+        + json.dumps(schema, ensure_ascii=False, separators=(",", ":"))
+    )
+    settings = role.spec.model
+    return ChatRequest(
+        messages=(ChatMessage(role="system", content=system), *history, ChatMessage(role="user", content=user)),
+        model=settings.model,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        seed=settings.seed,
+        response_schema=schema,
+        response_schema_name=role.spec.output_kind,
+        metadata={**(metadata or {}), "role": role.name},
+    )
+
+
+async def invoke_role(
+    role: Role,
+    backend: Backend,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    bus: EventBus | None = None,
+    history: Sequence[ChatMessage] = (),
+    metadata: Mapping[str, Any] | None = None,
+) -> RoleResult:
+    """Call ``role`` once (plus bounded repairs) and return the validated output with its cost.
+
+    Raises:
+        UserError: the prompt uses an input that was not given.
+        OutputValidationError: the output was still invalid after ``retry.repairs`` repairs.
+        BackendError: the backend failed (wrap the backend with retries to retry those).
+    """
+    request = build_request(role, inputs or {}, history, metadata)
+    total = Usage()
+    problem = ""
+    raw = ""
+    attempts = role.spec.retry.repairs + 1
+    response = ChatResponse()
+    for attempt in range(1, attempts + 1):
+        started = time.perf_counter()
+        response = await backend.complete(request)
+        latency = time.perf_counter() - started
+        usage = response.usage.model_copy(
+            update={"latency_s": response.usage.latency_s or latency, "calls": response.usage.calls or 1}
+        )
+        total = total + usage
+        raw = response.text
+        if bus is not None:
+            bus.emit("llm_call", role=role.name, model=response.model or getattr(backend, "name", ""),
+                     input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+                     latency_s=round(usage.latency_s, 6), cost_usd=usage.cost_usd, attempt=attempt)
+        try:
+            output = parse_output(role, raw)
+        except ValueError as exc:
+            problem = str(exc)
+            if bus is not None:
+                bus.emit("role_repair", role=role.name, attempt=attempt, error=problem, raw=raw[:2000])
+            request = request.model_copy(update={"messages": (
+                *request.messages,
+                ChatMessage(role="assistant", content=raw),
+                ChatMessage(role="user", content=f"Your answer was invalid: {problem}. Reply again with only "
+                                                 "the corrected JSON object."),
+            )})
+            continue
+        return RoleResult(role=role.name, output=output, raw=raw, usage=total, attempts=attempt,
+                          model=response.model)
+    shown = raw if len(raw) <= 500 else raw[:500] + f"... ({len(raw)} chars)"
+    raise OutputValidationError(
+        f"role {role.name!r} produced invalid {role.spec.output_kind!r} output after {attempts} attempt(s):"
+        f" {problem}; raw output: {shown!r}",
+        raw=raw,
+    )
+
+
+def _resolve(role: Role | str, library: RoleLibrary | None) -> Role:
+    if isinstance(role, Role):
+        return role
+    return (library if library is not None else RoleLibrary()).get(role)
+
+
+async def call_role(
+    role: Role | str,
+    backend: Backend,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    library: RoleLibrary | None = None,
+    bus: EventBus | None = None,
+    history: Sequence[ChatMessage] = (),
+    **kw_inputs: Any,
+) -> Message:
+    """Call a role and return its typed output.
+
+    Args:
+        role: a loaded :class:`Role` or the name of one in ``library`` (built-ins by default).
+        backend: the model backend.
+        inputs: the prompt's variables (also accepted as keyword arguments).
+        library: where role names are looked up.
+        bus: receives ``llm_call`` (and ``role_repair``) events.
+        history: chat messages placed between the system prompt and the rendered prompt.
+    """
+    merged = {**(inputs or {}), **kw_inputs}
+    result = await invoke_role(_resolve(role, library), backend, merged, bus=bus, history=history)
+    return result.output
+
+
+def call_role_sync(role: Role | str, backend: Backend, inputs: Mapping[str, Any] | None = None,
+                   **kwargs: Any) -> Message:
+    """:func:`call_role` for synchronous code (runs its own event loop)."""
+    return asyncio.run(call_role(role, backend, inputs, **kwargs))
