@@ -83,3 +83,25 @@ def test_missing_variable_names_it_and_sandbox_blocks_mutation(tmp_path: Path) -
 def test_unknown_role_lists_known() -> None:
     with pytest.raises(UserError, match=r"known roles: .*answer_grader"):
         RoleLibrary().get("nope")
+
+
+SAMPLE_INPUTS = {
+    "task": "t", "step": "s", "ledger": ["a"], "failure": "f", "question": "q", "candidate": "c", "context": "x",
+    "aspect": "arithmetic", "guidance": ["g"], "critiques": [], "candidates": [], "critique": None,
+    "revision": None, "tree": ["arithmetic"], "feedback": "", "others": [], "seat": 1, "code": "", "report": "",
+    "user_message": "u", "agent_message": "a", "workflow": "w", "history": [], "profile": {}, "oow": "",
+    "answer": "a", "reference": "r", "rubric": "",
+}
+
+
+def test_every_builtin_role_renders() -> None:
+    from agentflow.messages import Critique
+
+    lib = RoleLibrary()
+    assert {"planner", "actor", "critic", "judge", "refiner", "curator"} <= set(lib)
+    for name in lib:
+        inputs = dict(SAMPLE_INPUTS)
+        if name == "curator":
+            inputs["critique"] = Critique(text="wrong sum")
+        system, user = lib.get(name).render(inputs)
+        assert system and user, name
