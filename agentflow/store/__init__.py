@@ -1,0 +1,73 @@
+"""Durable runs: the run store (SQLite by default, PostgreSQL optional), the tool-call journal, and the
+recorder that checkpoints a session after every step. See ``docs/durable.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agentflow.errors import UserError
+from agentflow.redact import Redactor
+from agentflow.store.base import (
+    Checkpoint,
+    JournalEntry,
+    JournalStatus,
+    RunNotFound,
+    RunRecord,
+    RunStatus,
+    RunStore,
+    StoreError,
+)
+from agentflow.store.journal import (
+    ApprovalRequired,
+    PauseRun,
+    ToolCallInterrupted,
+    ToolJournal,
+    ToolOutcome,
+    call_key,
+)
+from agentflow.store.recorder import RunRecorder, rewrite_trace
+from agentflow.store.sql import SqlRunStore
+
+__all__ = [
+    "ApprovalRequired",
+    "Checkpoint",
+    "JournalEntry",
+    "JournalStatus",
+    "PauseRun",
+    "RunNotFound",
+    "RunRecord",
+    "RunRecorder",
+    "RunStatus",
+    "RunStore",
+    "SqlRunStore",
+    "StoreError",
+    "ToolCallInterrupted",
+    "ToolJournal",
+    "ToolOutcome",
+    "call_key",
+    "open_store",
+    "rewrite_trace",
+]
+
+
+def open_store(spec: str | Path, *, redactor: Redactor | None = None) -> SqlRunStore:
+    """Open the run store named by ``--store``: a ``postgresql://`` / ``postgres://`` URL, else a SQLite path.
+
+    ``sqlite:///PATH`` is accepted too; ``:memory:`` gives a throwaway in-process store.
+    """
+    text = str(spec)
+    if text.startswith(("postgresql://", "postgres://")):
+        from agentflow.store.postgres import open_postgres
+
+        return open_postgres(text, redactor=redactor)
+    if text.startswith("sqlite:///"):
+        text = text.removeprefix("sqlite:///")  # sqlite:///rel.db -> rel.db, sqlite:////abs.db -> /abs.db
+    elif "://" in text:
+        raise UserError(
+            f"unknown store {text!r}",
+            hint="use a SQLite file path (runs.db) or a postgresql://user@host/db URL",
+        )
+    from agentflow.store.sqlite import open_sqlite
+
+    return open_sqlite(text, redactor=redactor)

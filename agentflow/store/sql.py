@@ -1,0 +1,340 @@
+"""The SQL core shared by the SQLite and PostgreSQL run stores.
+
+Both databases speak the same small SQL here (``INSERT ... ON CONFLICT``, text columns holding JSON),
+so one class implements :class:`~agentflow.store.base.RunStore` over a :class:`Driver` that hides the
+connection, the placeholder style and how a transaction starts. Every value is redacted and serialised
+to JSON before it is bound, and every public method is exactly one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, cast
+
+from agentflow.errors import UserError
+from agentflow.redact import Redactor
+from agentflow.store.base import Checkpoint, JournalEntry, JournalStatus, RunNotFound, RunRecord, RunStatus
+
+__all__ = ["Cursor", "Driver", "SqlRunStore", "schema_statements"]
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the core uses (sqlite3 and psycopg cursors both fit)."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Driver(Protocol):
+    """A database connection as the core needs it.
+
+    ``transaction(write)`` yields a cursor inside one transaction that commits on exit and rolls back
+    on error; SQL is written with ``?`` placeholders and ``sql()`` rewrites them for the database.
+    """
+
+    url: str
+    real_type: str
+
+    def sql(self, text: str) -> str: ...
+
+    def transaction(self, write: bool) -> AbstractContextManager[Cursor]: ...
+
+    def close(self) -> None: ...
+
+
+def schema_statements(real_type: str) -> list[str]:
+    """The ``CREATE TABLE`` statements (idempotent); ``real_type`` is the float column type."""
+    return [
+        "CREATE TABLE IF NOT EXISTS agentflow_runs (run_id TEXT PRIMARY KEY, status TEXT NOT NULL, "
+        f"meta TEXT NOT NULL, pause TEXT, error TEXT, step INTEGER NOT NULL DEFAULT 0, created {real_type}, "
+        f"updated {real_type})",
+        "CREATE TABLE IF NOT EXISTS agentflow_checkpoints (run_id TEXT PRIMARY KEY, step INTEGER NOT NULL, "
+        f"state TEXT NOT NULL, event_seq INTEGER NOT NULL DEFAULT 0, ts {real_type})",
+        "CREATE TABLE IF NOT EXISTS agentflow_messages (run_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "body TEXT NOT NULL, PRIMARY KEY (run_id, seq))",
+        "CREATE TABLE IF NOT EXISTS agentflow_events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "body TEXT NOT NULL, PRIMARY KEY (run_id, seq))",
+        "CREATE TABLE IF NOT EXISTS agentflow_journal (run_id TEXT NOT NULL, key TEXT NOT NULL, "
+        "ordinal INTEGER NOT NULL, tool TEXT NOT NULL, args TEXT NOT NULL, status TEXT NOT NULL, result TEXT, "
+        f"error TEXT, started {real_type}, finished {real_type}, PRIMARY KEY (run_id, key))",
+    ]
+
+
+class SqlRunStore:
+    """A :class:`~agentflow.store.base.RunStore` over any :class:`Driver`.
+
+    Args:
+        driver: the open connection (see :func:`agentflow.store.open_store`).
+        redactor: hides secrets in everything written; the default knows secret shapes and fields.
+    """
+
+    def __init__(self, driver: Driver, redactor: Redactor | None = None) -> None:
+        self._db = driver
+        self._redact = redactor or Redactor()
+        self.url = driver.url
+        with self._db.transaction(write=True) as cur:
+            for stmt in schema_statements(driver.real_type):
+                cur.execute(stmt)
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def _dump(self, value: Any) -> str:
+        return json.dumps(self._redact(value), ensure_ascii=False, default=str)
+
+    def _tx(self, write: bool = False) -> AbstractContextManager[Cursor]:
+        return self._db.transaction(write)
+
+    def _q(self, text: str) -> str:
+        return self._db.sql(text)
+
+    # -- runs --------------------------------------------------------------------------------------
+
+    def create_run(self, run_id: str, meta: Mapping[str, Any]) -> RunRecord:
+        now = time.time()
+        with self._tx(write=True) as cur:
+            cur.execute(self._q("SELECT 1 FROM agentflow_runs WHERE run_id = ?"), (run_id,))
+            if cur.fetchone() is not None:
+                raise UserError(
+                    f"run {run_id!r} already exists in store {self.url}",
+                    hint=f"pick another --run-id, or continue it with `agentflow resume {run_id} --store ...`",
+                )
+            cur.execute(
+                self._q(
+                    "INSERT INTO agentflow_runs (run_id, status, meta, step, created, updated) "
+                    "VALUES (?, 'running', ?, 0, ?, ?)"
+                ),
+                (run_id, self._dump(dict(meta)), now, now),
+            )
+        return RunRecord(run_id, "running", self._redact(dict(meta)), None, None, 0, now, now)
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        with self._tx() as cur:
+            cur.execute(
+                self._q(
+                    "SELECT run_id, status, meta, pause, error, step, created, updated "
+                    "FROM agentflow_runs WHERE run_id = ?"
+                ),
+                (run_id,),
+            )
+            row = cur.fetchone()
+        return None if row is None else _run_record(row)
+
+    def require_run(self, run_id: str) -> RunRecord:
+        record = self.get_run(run_id)
+        if record is None:
+            raise RunNotFound(
+                f"no run {run_id!r} in store {self.url}",
+                hint="check the run id and --store (the run must have been started with --store and --run-id)",
+            )
+        return record
+
+    def list_runs(self) -> list[RunRecord]:
+        with self._tx() as cur:
+            cur.execute(
+                "SELECT run_id, status, meta, pause, error, step, created, updated FROM agentflow_runs "
+                "ORDER BY created, run_id"
+            )
+            rows = cur.fetchall()
+        return [_run_record(r) for r in rows]
+
+    def set_status(
+        self, run_id: str, status: RunStatus, *, pause: Mapping[str, Any] | None = None, error: str | None = None
+    ) -> None:
+        with self._tx(write=True) as cur:
+            cur.execute(
+                self._q("UPDATE agentflow_runs SET status = ?, pause = ?, error = ?, updated = ? WHERE run_id = ?"),
+                (
+                    status,
+                    None if pause is None else self._dump(dict(pause)),
+                    None if error is None else self._redact.text(error),
+                    time.time(),
+                    run_id,
+                ),
+            )
+
+    # -- steps -------------------------------------------------------------------------------------
+
+    def commit_step(
+        self,
+        run_id: str,
+        step: int,
+        state: Mapping[str, Any],
+        *,
+        messages: Sequence[Mapping[str, Any]] = (),
+        events: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        now = time.time()
+        with self._tx(write=True) as cur:
+            last_seq = self._append(cur, run_id, messages, events)
+            cur.execute(
+                self._q(
+                    "INSERT INTO agentflow_checkpoints (run_id, step, state, event_seq, ts) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (run_id) DO UPDATE SET step = excluded.step, state = excluded.state, "
+                    "event_seq = CASE WHEN excluded.event_seq > agentflow_checkpoints.event_seq "
+                    "THEN excluded.event_seq ELSE agentflow_checkpoints.event_seq END, ts = excluded.ts"
+                ),
+                (run_id, step, self._dump(dict(state)), last_seq, now),
+            )
+            cur.execute(
+                self._q("UPDATE agentflow_runs SET step = ?, updated = ? WHERE run_id = ?"), (step, now, run_id)
+            )
+
+    def append_log(
+        self, run_id: str, *, messages: Sequence[Mapping[str, Any]] = (), events: Sequence[Mapping[str, Any]] = ()
+    ) -> None:
+        if not messages and not events:
+            return
+        with self._tx(write=True) as cur:
+            self._append(cur, run_id, messages, events)
+
+    def _append(
+        self, cur: Cursor, run_id: str, messages: Sequence[Mapping[str, Any]], events: Sequence[Mapping[str, Any]]
+    ) -> int:
+        if messages:
+            cur.execute(self._q("SELECT COALESCE(MAX(seq), 0) FROM agentflow_messages WHERE run_id = ?"), (run_id,))
+            base = int(cur.fetchone()[0])
+            for i, msg in enumerate(messages, start=1):
+                cur.execute(
+                    self._q("INSERT INTO agentflow_messages (run_id, seq, body) VALUES (?, ?, ?)"),
+                    (run_id, base + i, self._dump(dict(msg))),
+                )
+        last_seq = 0
+        for event in events:
+            seq = int(event["seq"])
+            last_seq = max(last_seq, seq)
+            cur.execute(
+                self._q(
+                    "INSERT INTO agentflow_events (run_id, seq, body) VALUES (?, ?, ?) "
+                    "ON CONFLICT (run_id, seq) DO UPDATE SET body = excluded.body"
+                ),
+                (run_id, seq, self._dump(dict(event))),
+            )
+        return last_seq
+
+    def load_checkpoint(self, run_id: str) -> Checkpoint | None:
+        with self._tx() as cur:
+            cur.execute(
+                self._q("SELECT step, state, event_seq, ts FROM agentflow_checkpoints WHERE run_id = ?"), (run_id,)
+            )
+            row = cur.fetchone()
+        if row is None:
+            return None
+        return Checkpoint(run_id, int(row[0]), json.loads(row[1]), int(row[2]), float(row[3] or 0.0))
+
+    def messages(self, run_id: str) -> list[dict[str, Any]]:
+        return list(self._bodies("agentflow_messages", run_id))
+
+    def events(self, run_id: str) -> list[dict[str, Any]]:
+        return list(self._bodies("agentflow_events", run_id))
+
+    def _bodies(self, table: str, run_id: str) -> Iterator[dict[str, Any]]:
+        with self._tx() as cur:
+            cur.execute(self._q(f"SELECT body FROM {table} WHERE run_id = ? ORDER BY seq"), (run_id,))
+            rows = cur.fetchall()
+        for (body,) in rows:
+            yield cast(dict[str, Any], json.loads(body))
+
+    # -- journal -----------------------------------------------------------------------------------
+
+    def journal_begin(self, run_id: str, key: str, tool: str, args: Mapping[str, Any]) -> JournalEntry:
+        with self._tx(write=True) as cur:
+            existing = self._entry(cur, run_id, key)
+            if existing is not None:
+                return existing
+            cur.execute(
+                self._q("SELECT COALESCE(MAX(ordinal), 0) FROM agentflow_journal WHERE run_id = ?"), (run_id,)
+            )
+            ordinal = int(cur.fetchone()[0]) + 1
+            now = time.time()
+            cur.execute(
+                self._q(
+                    "INSERT INTO agentflow_journal (run_id, key, ordinal, tool, args, status, started) "
+                    "VALUES (?, ?, ?, ?, ?, 'started', ?)"
+                ),
+                (run_id, key, ordinal, tool, self._dump(dict(args)), now),
+            )
+        return JournalEntry(run_id, key, tool, self._redact(dict(args)), "started", started=now)
+
+    def journal_update(
+        self, run_id: str, key: str, status: JournalStatus, *, result: Any = None, error: str | None = None
+    ) -> None:
+        with self._tx(write=True) as cur:
+            cur.execute(
+                self._q(
+                    "UPDATE agentflow_journal SET status = ?, result = ?, error = ?, finished = ? "
+                    "WHERE run_id = ? AND key = ?"
+                ),
+                (
+                    status,
+                    None if result is None else self._dump(result),
+                    None if error is None else self._redact.text(error),
+                    time.time() if status in ("done", "error") else None,
+                    run_id,
+                    key,
+                ),
+            )
+
+    def journal_entry(self, run_id: str, key: str) -> JournalEntry | None:
+        with self._tx() as cur:
+            return self._entry(cur, run_id, key)
+
+    def journal(self, run_id: str) -> list[JournalEntry]:
+        with self._tx() as cur:
+            cur.execute(
+                self._q(f"SELECT {_JOURNAL_COLS} FROM agentflow_journal WHERE run_id = ? ORDER BY ordinal"),
+                (run_id,),
+            )
+            rows = cur.fetchall()
+        return [_journal_entry(run_id, r) for r in rows]
+
+    def _entry(self, cur: Cursor, run_id: str, key: str) -> JournalEntry | None:
+        cur.execute(
+            self._q(f"SELECT {_JOURNAL_COLS} FROM agentflow_journal WHERE run_id = ? AND key = ?"), (run_id, key)
+        )
+        row = cur.fetchone()
+        return None if row is None else _journal_entry(run_id, row)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SqlRunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_JOURNAL_COLS = "key, tool, args, status, result, error, started, finished"
+
+
+def _run_record(row: Sequence[Any]) -> RunRecord:
+    return RunRecord(
+        run_id=row[0],
+        status=row[1],
+        meta=json.loads(row[2]),
+        pause=None if row[3] is None else json.loads(row[3]),
+        error=row[4],
+        step=int(row[5]),
+        created=float(row[6] or 0.0),
+        updated=float(row[7] or 0.0),
+    )
+
+
+def _journal_entry(run_id: str, row: Sequence[Any]) -> JournalEntry:
+    return JournalEntry(
+        run_id=run_id,
+        key=row[0],
+        tool=row[1],
+        args=json.loads(row[2]),
+        status=row[3],
+        result=None if row[4] is None else json.loads(row[4]),
+        error=row[5],
+        started=float(row[6] or 0.0),
+        finished=None if row[7] is None else float(row[7]),
+    )
