@@ -58,14 +58,16 @@ def pg_dsn() -> Iterator[str]:
         return
     bindir = _pg_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql) and AGENTFLOW_TEST_PG_DSN unset")
+        pytest.skip("PostgreSQL binaries not installed (apt-get install postgresql); AGENTFLOW_TEST_PG_DSN unset")
     # Not under pytest's tmp dir: that one is private to our user, and the server runs as `postgres`.
     root = Path(tempfile.mkdtemp(prefix="agentflow-pg-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     data, port = root / "data", _free_port()
     init = subprocess.run(
-        _as_postgres([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]),
+        _as_postgres(
+            [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]
+        ),
         capture_output=True, text=True, timeout=120,
     )
     if init.returncode != 0:
