@@ -29,6 +29,7 @@ __all__ = [
     "Comment",
     "Condition",
     "Continue",
+    "Def",
     "For",
     "If",
     "Parallel",
@@ -197,6 +198,21 @@ class Parallel:
 
 
 @dataclass(frozen=True, slots=True)
+class Def:
+    """``def name(params) [-> type]:`` — a sub-procedure, called as ``name(...)`` (a BARE call).
+
+    FlowAgent's rule-converted files define helpers this way; a body of comments only describes what
+    the model should do (guided mode).
+    """
+
+    name: str
+    params: tuple[Target, ...]
+    body: Block
+    span: Span
+    returns: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Comment:
     """``# text`` on its own line (its text without the ``#``)."""
 
@@ -212,7 +228,7 @@ class Text:
     span: Span
 
 
-Stmt: TypeAlias = Call | Assign | If | While | For | Break | Continue | Return | Parallel | Comment | Text
+Stmt: TypeAlias = Call | Assign | If | While | For | Break | Continue | Return | Parallel | Def | Comment | Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +259,7 @@ def walk(block: Block) -> Iterator[Stmt]:
                 yield from walk(br.body)
             if stmt.orelse is not None:
                 yield from walk(stmt.orelse)
-        elif isinstance(stmt, While | For | Parallel):
+        elif isinstance(stmt, While | For | Parallel | Def):
             yield from walk(stmt.body)
 
 

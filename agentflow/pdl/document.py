@@ -9,7 +9,9 @@ controllers can point at it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,6 +28,8 @@ __all__ = [
     "RoleDecl",
     "SlotDecl",
     "ValueCondition",
+    "condition_api",
+    "name_key",
 ]
 
 
@@ -169,16 +173,26 @@ class PdlDocument:
         return iter_calls(self.procedure)
 
     def api(self, name: str) -> ApiDecl | None:
-        """The first API declared under ``name``."""
-        return next((a for a in self.apis if a.name == name), None)
+        """The first API declared under ``name`` (spaces and underscores match each other)."""
+        key = name_key(name)
+        return next((a for a in self.apis if name_key(a.name) == key), None)
 
     def answer(self, name: str) -> AnswerDecl | None:
-        """The first ANSWER declared under ``name``."""
-        return next((a for a in self.answers if a.name == name), None)
+        """The first ANSWER declared under ``name`` (``ANSWER_Please_help`` finds "Please help")."""
+        key = name_key(name)
+        return next((a for a in self.answers if name_key(a.name) == key), None)
 
     def slot(self, name: str) -> SlotDecl | None:
         """The first slot declared under ``name``."""
         return next((s for s in self.slots if s.name == name), None)
+
+    def role(self, name: str) -> RoleDecl | None:
+        """The role declared under ``name`` in ``ROLEs``, when any."""
+        return next((r for r in self.roles if r.name == name), None)
+
+    def with_diagnostics(self, diags: Iterable[Diagnostic]) -> PdlDocument:
+        """A copy carrying ``diags`` (e.g. the checker's full list)."""
+        return dataclasses.replace(self, diagnostics=tuple(diags))
 
     def tool_specs(self) -> list[ToolSpec]:
         """One spec per declared API (first declaration wins), for backends and tool runners."""
@@ -189,6 +203,15 @@ class PdlDocument:
                 seen.add(api.name)
                 out.append(api.spec)
         return out
+
+
+def name_key(name: str) -> str:
+    """How names are matched: runs of spaces/underscores are equal, surrounding space ignored.
+
+    FlowAgent writes ``ANSWER_Please_provide_necessary_information()`` for the ANSWER declared as
+    "Please provide necessary information".
+    """
+    return re.sub(r"[\s_]+", "_", name.strip())
 
 
 def condition_api(expr: Expr, api_names: set[str]) -> str | None:
