@@ -20,10 +20,10 @@ from agentflow.store.base import (
 )
 from agentflow.store.journal import (
     ApprovalRequired,
+    CallOutcome,
     PauseRun,
     ToolCallInterrupted,
     ToolJournal,
-    ToolOutcome,
     call_key,
 )
 from agentflow.store.recorder import RunRecorder, rewrite_trace
@@ -31,6 +31,7 @@ from agentflow.store.sql import SqlRunStore
 
 __all__ = [
     "ApprovalRequired",
+    "CallOutcome",
     "Checkpoint",
     "JournalEntry",
     "JournalStatus",
@@ -44,7 +45,6 @@ __all__ = [
     "StoreError",
     "ToolCallInterrupted",
     "ToolJournal",
-    "ToolOutcome",
     "call_key",
     "open_store",
     "rewrite_trace",

@@ -24,7 +24,7 @@ from agentflow.redact import Redactor
 from agentflow.store.base import JournalEntry, JournalStatus, RunStore
 from agentflow.tools.spec import ToolSpec
 
-__all__ = ["ApprovalRequired", "PauseRun", "ToolCallInterrupted", "ToolJournal", "ToolOutcome", "call_key"]
+__all__ = ["ApprovalRequired", "CallOutcome", "PauseRun", "ToolCallInterrupted", "ToolJournal", "call_key"]
 
 ToolFn = Callable[[Mapping[str, Any]], Any | Awaitable[Any]]
 """A tool implementation as the journal calls it: the arguments in, the result (or an awaitable) out."""
@@ -47,7 +47,7 @@ class ToolCallInterrupted(PauseRun):
 
 
 @dataclass(frozen=True, slots=True)
-class ToolOutcome:
+class CallOutcome:
     """What a journaled call produced: ``result`` or ``error``; ``replayed`` when it came from the journal."""
 
     key: str
@@ -93,12 +93,18 @@ class ToolJournal:
         self.needs_approval = frozenset(needs_approval)
         self.redactor = redactor
         self.executed: list[str] = []  # keys whose tool actually ran in this process (for reports/tests)
+        self.position = 0  # calls made so far in the run; checkpointed by the recorder (a resume cursor)
+
+    def next_site(self) -> str:
+        """A deterministic call site: the run's n-th journaled call (restored on resume from the checkpoint)."""
+        self.position += 1
+        return f"#{self.position}"
 
     def key(self, site: str, tool: str, args: Mapping[str, Any]) -> str:
         """The idempotency key for a call of ``tool`` at ``site`` in this run."""
         return call_key(self.run_id, site, tool, args)
 
-    async def call(self, spec: ToolSpec, args: Mapping[str, Any], fn: ToolFn, *, site: str) -> ToolOutcome:
+    async def call(self, spec: ToolSpec, args: Mapping[str, Any], fn: ToolFn, *, site: str) -> CallOutcome:
         """Run ``fn(args)`` at most once for this call site, or replay its journaled outcome.
 
         Raises:
@@ -108,7 +114,7 @@ class ToolJournal:
         key = self.key(site, spec.name, args)
         entry = self.store.journal_entry(self.run_id, key)
         if entry is not None and entry.has_outcome:
-            return ToolOutcome(key, entry.result, entry.error, replayed=True)
+            return CallOutcome(key, entry.result, entry.error, replayed=True)
         if entry is not None and entry.status == "denied":
             return self._finish(key, None, "denied by a human reviewer")
         if entry is None:
@@ -128,7 +134,7 @@ class ToolJournal:
             self.store.journal_update(self.run_id, key, "started")
         return await self._run(spec, key, args, fn)
 
-    async def _run(self, spec: ToolSpec, key: str, args: Mapping[str, Any], fn: ToolFn) -> ToolOutcome:
+    async def _run(self, spec: ToolSpec, key: str, args: Mapping[str, Any], fn: ToolFn) -> CallOutcome:
         self.executed.append(key)
         try:
             result = fn(args)
@@ -139,10 +145,10 @@ class ToolJournal:
         self._learn_secrets(spec, result)
         return self._finish(key, result, None)
 
-    def _finish(self, key: str, result: Any, error: str | None) -> ToolOutcome:
+    def _finish(self, key: str, result: Any, error: str | None) -> CallOutcome:
         status: JournalStatus = "done" if error is None else "error"
         self.store.journal_update(self.run_id, key, status, result=result, error=error)
-        return ToolOutcome(key, result, error)
+        return CallOutcome(key, result, error)
 
     def _approval(self, entry: JournalEntry) -> ApprovalRequired:
         return ApprovalRequired(

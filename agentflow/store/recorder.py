@@ -5,6 +5,11 @@ A runner gives a :class:`RunRecorder` to its :class:`~agentflow.events.EventBus`
 the checkpoint in one transaction, so the store always holds a consistent prefix of the run: the state
 after step k and exactly the events and messages that led to it. A crash loses only the step in flight,
 which the resumed run redoes (its tool calls are replayed from the journal, never re-executed).
+
+*Cursors* make the redo exact without the session knowing: anything with an integer ``position``
+(the tool journal, a scripted backend, a scripted user, the inbox user channel) is registered with
+:meth:`RunRecorder.track`; its position is saved with every checkpoint and put back on resume, so
+the resumed run asks the same script step and makes the same call at the same call site.
 """
 
 from __future__ import annotations
@@ -12,12 +17,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from agentflow.events import Event
-from agentflow.store.base import Checkpoint, RunRecord, RunStore
+from agentflow.store.base import RunRecord, RunStore
 
-__all__ = ["RunRecorder", "rewrite_trace"]
+__all__ = ["Positioned", "RunRecorder", "rewrite_trace"]
+
+_FORMAT = "agentflow.checkpoint/1"
+
+
+class Positioned(Protocol):
+    """Anything whose progress is one integer cursor (``ScriptedBackend``, ``ToolJournal`` ...)."""
+
+    position: int
 
 
 class RunRecorder:
@@ -35,14 +48,29 @@ class RunRecorder:
         self.step = step
         self._events: list[dict[str, Any]] = []
         self._messages: list[dict[str, Any]] = []
+        self._tracked: dict[str, Positioned] = {}
+        self._cursors: dict[str, int] = {}
 
     @classmethod
-    def resume(cls, store: RunStore, run_id: str) -> tuple[RunRecorder, Checkpoint | None]:
-        """A recorder that continues ``run_id`` from its latest checkpoint (returned with it)."""
+    def resume(cls, store: RunStore, run_id: str) -> tuple[RunRecorder, Mapping[str, Any] | None]:
+        """A recorder that continues ``run_id``, and the state of its latest checkpoint (``None``: none yet).
+
+        Cursors saved with the checkpoint are applied to objects as they are :meth:`track`-ed.
+        """
         store.require_run(run_id)
         checkpoint = store.load_checkpoint(run_id)
         store.set_status(run_id, "running")
-        return cls(store, run_id, step=checkpoint.step if checkpoint else 0), checkpoint
+        recorder = cls(store, run_id, step=checkpoint.step if checkpoint else 0)
+        if checkpoint is None:
+            return recorder, None
+        recorder._cursors = dict(checkpoint.state.get("cursors", {}))
+        return recorder, checkpoint.state.get("state", {})
+
+    def track(self, name: str, obj: Positioned) -> None:
+        """Save ``obj.position`` with every checkpoint; on a resumed run, restore it now."""
+        self._tracked[name] = obj
+        if name in self._cursors:
+            obj.position = self._cursors[name]
 
     def __call__(self, event: Event) -> None:
         """The event sink: keep the event until the next checkpoint commits it."""
@@ -58,7 +86,9 @@ class RunRecorder:
         Returns the new step number.
         """
         self.step += 1
-        self.store.commit_step(self.run_id, self.step, state, messages=self._messages, events=self._events)
+        cursors = {name: int(obj.position) for name, obj in self._tracked.items()}
+        wrapped = {"format": _FORMAT, "state": dict(state), "cursors": cursors}
+        self.store.commit_step(self.run_id, self.step, wrapped, messages=self._messages, events=self._events)
         self._events.clear()
         self._messages.clear()
         return self.step
