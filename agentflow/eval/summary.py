@@ -1,0 +1,126 @@
+"""Aggregate session records into the report's metrics, overall and per OOW category/sub-type/workflow.
+
+Every rate comes with a 95 % bootstrap interval (:mod:`agentflow.eval.stats`). Records are sorted by
+id first, so the summary depends only on *which* sessions ran, never on the order they finished in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentflow.eval.record import SessionRecord
+from agentflow.eval.stats import DEFAULT_RESAMPLES, Estimate, bootstrap_mean, bootstrap_ratio
+
+__all__ = ["GroupSummary", "Summary", "summarize"]
+
+
+class GroupSummary(BaseModel):
+    """Success and compliance of a group of sessions."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    n: int
+    success: Estimate
+    compliance: Estimate
+    leaked: int
+    blocked: int
+
+
+class Summary(BaseModel):
+    """All aggregate metrics of an evaluation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    n: int
+    errors: int
+    metrics: dict[str, Estimate]
+    by_oow_category: dict[str, GroupSummary] = Field(default_factory=dict)
+    by_oow_subtype: dict[str, GroupSummary] = Field(default_factory=dict)
+    by_workflow: dict[str, GroupSummary] = Field(default_factory=dict)
+    totals: dict[str, float] = Field(default_factory=dict)
+
+
+def _b(x: bool | None) -> float | None:
+    return None if x is None else float(x)
+
+
+def _group(records: Sequence[SessionRecord], key: str, seed: int, resamples: int) -> GroupSummary:
+    return GroupSummary(
+        n=len(records),
+        success=bootstrap_mean([float(r.success) for r in records], key=f"{key}:success", seed=seed,
+                               resamples=resamples),
+        compliance=bootstrap_ratio([r.compliant for r in records], [r.executed for r in records],
+                                   key=f"{key}:compliance", seed=seed, resamples=resamples),
+        leaked=sum(r.leaked for r in records),
+        blocked=sum(r.blocked for r in records),
+    )
+
+
+def _groups(records: Sequence[SessionRecord], attr: Callable[[SessionRecord], str], prefix: str, seed: int,
+            resamples: int) -> dict[str, GroupSummary]:
+    buckets: dict[str, list[SessionRecord]] = defaultdict(list)
+    for r in records:
+        buckets[attr(r)].append(r)
+    return {name: _group(rs, f"{prefix}:{name}", seed, resamples) for name, rs in sorted(buckets.items())}
+
+
+def _role_rates(records: Sequence[SessionRecord], seed: int, resamples: int) -> dict[str, Estimate]:
+    graded = [r for r in records if r.correct is not None]
+    if not graded:
+        return {}
+    looped = [r for r in graded if r.first_correct is not None]
+    wrong_first = [float(bool(r.correct)) for r in looped if not r.first_correct]
+    right_first = [float(not r.correct) for r in looped if r.first_correct]
+    return {
+        "accuracy": bootstrap_mean([_b(r.correct) for r in graded], key="accuracy", seed=seed, resamples=resamples),
+        "error_correction_rate": bootstrap_mean(wrong_first, key="correction", seed=seed, resamples=resamples),
+        "degradation_rate": bootstrap_mean(right_first, key="degradation", seed=seed, resamples=resamples),
+    }
+
+
+def summarize(records: Sequence[SessionRecord], *, seed: int = 0, resamples: int = DEFAULT_RESAMPLES) -> Summary:
+    """The metrics of a set of sessions (order-independent)."""
+    rs = sorted(records, key=lambda r: r.id)
+
+    def mean(name: str, values: Sequence[float | None]) -> Estimate:
+        return bootstrap_mean(values, key=name, seed=seed, resamples=resamples)
+
+    turn_scores = [s for r in rs for s in r.turn_scores]
+    metrics: dict[str, Estimate] = {
+        "success_rate": mean("success_rate", [float(r.success) for r in rs]),
+        "task_progress": mean("task_progress", [r.progress for r in rs]),
+        "tool_precision": mean("tool_precision", [r.tool_precision for r in rs]),
+        "tool_recall": mean("tool_recall", [r.tool_recall for r in rs]),
+        "tool_f1": mean("tool_f1", [r.tool_f1 for r in rs]),
+        "compliance_rate": bootstrap_ratio([r.compliant for r in rs], [r.executed for r in rs],
+                                           key="compliance_rate", seed=seed, resamples=resamples),
+        "blocked_per_session": mean("blocked", [float(r.blocked) for r in rs]),
+        "leaked_per_session": mean("leaked", [float(r.leaked) for r in rs]),
+        "turns_to_completion": mean("turns_to_completion", [r.turns_to_completion for r in rs]),
+        "tokens_per_session": mean("tokens", [float(r.input_tokens + r.output_tokens) for r in rs]),
+        "cost_per_session_usd": mean("cost", [r.cost_usd for r in rs]),
+        "oow_detection_rate": mean("oow_detection", [_b(r.oow_detected) for r in rs]),
+    }
+    if turn_scores:
+        metrics["turn_pass_rate"] = mean("turn_pass_rate", [float(s >= 9) for s in turn_scores])
+        metrics["turn_score"] = mean("turn_score", turn_scores)
+    metrics.update(_role_rates(rs, seed, resamples))
+    return Summary(
+        n=len(rs),
+        errors=sum(1 for r in rs if r.error),
+        metrics={k: v for k, v in metrics.items() if v.n > 0},
+        by_oow_category=_groups(rs, lambda r: r.oow_category, "cat", seed, resamples),
+        by_oow_subtype=_groups(rs, lambda r: r.oow_subtype, "sub", seed, resamples),
+        by_workflow=_groups(rs, lambda r: r.workflow, "wf", seed, resamples),
+        totals={
+            "executed_calls": float(sum(r.executed for r in rs)),
+            "blocked_calls": float(sum(r.blocked for r in rs)),
+            "leaked_calls": float(sum(r.leaked for r in rs)),
+            "input_tokens": float(sum(r.input_tokens for r in rs)),
+            "output_tokens": float(sum(r.output_tokens for r in rs)),
+            "cost_usd": round(sum(r.cost_usd for r in rs), 10),
+        },
+    )
