@@ -18,6 +18,8 @@ from agentflow.store.base import (
     RunStore,
     StoreError,
 )
+from agentflow.store.executor import JournaledExecutor
+from agentflow.store.inbox import END_OF_CONVERSATION, InboxUser
 from agentflow.store.journal import (
     ApprovalRequired,
     CallOutcome,
@@ -30,11 +32,14 @@ from agentflow.store.recorder import RunRecorder, rewrite_trace
 from agentflow.store.sql import SqlRunStore
 
 __all__ = [
+    "END_OF_CONVERSATION",
     "ApprovalRequired",
     "CallOutcome",
     "Checkpoint",
+    "InboxUser",
     "JournalEntry",
     "JournalStatus",
+    "JournaledExecutor",
     "PauseRun",
     "RunNotFound",
     "RunRecord",

@@ -162,6 +162,14 @@ class RunStore(Protocol):
         """The trace events kept with the checkpoints, in ``seq`` order."""
         ...
 
+    def post_input(self, run_id: str, text: str) -> int:
+        """Queue a user message for the run (the ``inbox`` user channel reads it); returns its number."""
+        ...
+
+    def inputs(self, run_id: str) -> list[str]:
+        """Every user message posted to the run, in order (consumed or not: the channel keeps a cursor)."""
+        ...
+
     def journal_begin(self, run_id: str, key: str, tool: str, args: Mapping[str, Any]) -> JournalEntry:
         """Journal a call before it runs; if ``key`` is already journaled, return that entry unchanged."""
         ...

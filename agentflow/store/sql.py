@@ -63,6 +63,8 @@ def schema_statements(real_type: str) -> list[str]:
         "CREATE TABLE IF NOT EXISTS agentflow_journal (run_id TEXT NOT NULL, key TEXT NOT NULL, "
         "ordinal INTEGER NOT NULL, tool TEXT NOT NULL, args TEXT NOT NULL, status TEXT NOT NULL, result TEXT, "
         f"error TEXT, started {real_type}, finished {real_type}, PRIMARY KEY (run_id, key))",
+        "CREATE TABLE IF NOT EXISTS agentflow_inbox (run_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        f"body TEXT NOT NULL, ts {real_type}, PRIMARY KEY (run_id, seq))",
     ]
 
 
@@ -239,6 +241,23 @@ class SqlRunStore:
             rows = cur.fetchall()
         for (body,) in rows:
             yield cast(dict[str, Any], json.loads(body))
+
+    # -- inbox (user input posted from outside the run) ------------------------------------------
+
+    def post_input(self, run_id: str, text: str) -> int:
+        with self._tx(write=True) as cur:
+            cur.execute(self._q("SELECT COALESCE(MAX(seq), 0) FROM agentflow_inbox WHERE run_id = ?"), (run_id,))
+            seq = int(cur.fetchone()[0]) + 1
+            cur.execute(
+                self._q("INSERT INTO agentflow_inbox (run_id, seq, body, ts) VALUES (?, ?, ?, ?)"),
+                (run_id, seq, self._redact.text(text), time.time()),
+            )
+        return seq
+
+    def inputs(self, run_id: str) -> list[str]:
+        with self._tx() as cur:
+            cur.execute(self._q("SELECT body FROM agentflow_inbox WHERE run_id = ? ORDER BY seq"), (run_id,))
+            return [str(row[0]) for row in cur.fetchall()]
 
     # -- journal -----------------------------------------------------------------------------------
 

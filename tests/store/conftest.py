@@ -22,7 +22,8 @@ import pytest
 from agentflow.store import SqlRunStore, open_store
 
 BACKENDS = ["sqlite", "postgres"]
-TABLES = ("agentflow_runs", "agentflow_checkpoints", "agentflow_messages", "agentflow_events", "agentflow_journal")
+TABLES = ("agentflow_runs", "agentflow_checkpoints", "agentflow_messages", "agentflow_events", "agentflow_journal",
+          "agentflow_inbox")
 
 
 def _pg_bindir() -> Path | None:

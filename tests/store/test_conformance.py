@@ -166,3 +166,13 @@ def test_unicode_and_large_state(store: SqlRunStore) -> None:
     store.commit_step("r", 1, state)
     cp = store.load_checkpoint("r")
     assert cp is not None and cp.state == state
+
+
+def test_inbox_keeps_posted_input_in_order(store: SqlRunStore) -> None:
+    store.create_run("r", {})
+    store.create_run("other", {})
+    assert store.inputs("r") == []
+    assert store.post_input("r", "I want to fly to Paris") == 1
+    assert store.post_input("r", "tomorrow, please") == 2
+    store.post_input("other", "not for r")
+    assert store.inputs("r") == ["I want to fly to Paris", "tomorrow, please"]
