@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from agentflow.backends.base import Backend
 from agentflow.errors import UserError
 
@@ -27,7 +26,7 @@ _FACTORIES: dict[str, str] = {
     "litellm": "agentflow.backends.litellm:from_spec",
     "vllm": "agentflow.backends.vllm:from_spec",
     "vllm+http": "agentflow.backends.vllm_server:from_spec",
-    "vllm+https": "agentflow.backends.vllm_server:from_spec",
+    "vllm+https": "agentflow.backends.vllm_server:from_spec_https",
     "hf": "agentflow.backends.hf:from_spec",
     "local": "agentflow.backends.local:from_spec",
 }
