@@ -1,0 +1,186 @@
+"""``agentflow run FILE.pdl``: run a PDL workflow (guided conversation, or executed when the file says so).
+
+Guided runs print the conversation (rich, plain when piped), write the trace with ``--trace``, and end
+with a compliance summary line (executed vs blocked calls). Exit 0 when the run ends normally, 1 when
+it fails, 2 for a mistake in the input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentflow.errors import UserError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from agentflow.events import Event
+    from agentflow.runner.users import UserChannel
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``run`` subcommand."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "run", help="run a PDL workflow", description="Run a PDL workflow: a guided conversation under"
+        " controllers (FlowAgent files), or an executed orchestration.")
+    p.add_argument("file", metavar="FILE.pdl", help="the workflow file")
+    p.add_argument("--backend", action="append", default=[], metavar="SPEC",
+                   help="model backend (repeatable; ROLE=SPEC for one role), e.g. openai:gpt-4o, scripted:agent.yaml")
+    p.add_argument("--user", default="stdin", metavar="KIND",
+                   help="stdin | sim[:PROFILE.json] | scripted:FILE (default: stdin)")
+    p.add_argument("--tools", metavar="FILE.py", help="Python file whose functions implement the APIs by name")
+    p.add_argument("--tools-spec", metavar="TOOLS.yaml", help="tool schema file (FlowAgent formats)")
+    p.add_argument("--input", action="append", default=[], metavar="KEY=VALUE",
+                   help="an input / pre-filled slot (VALUE @file reads the file); repeatable")
+    p.add_argument("--trace", metavar="TRACE.jsonl", help="write every event as one JSON line")
+    p.add_argument("--store", metavar="DB", help="durable run store (SQLite path or postgresql:// URL)")
+    p.add_argument("--run-id", metavar="ID", help="name of the run (for resume)")
+    p.add_argument("--max-turns", type=int, default=30, metavar="N", help="turn limit (default 30)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                   help="allow HTTP tool calls to this host (repeatable); others are mocked")
+    p.add_argument("--no-mocks", action="store_true", help="do not mock APIs without an implementation")
+    p.add_argument("--classifier", choices=("auto", "rules"), default="auto",
+                   help="OOW classification: rules then model (auto), or rules only")
+    p.add_argument("--text-tools", action="store_true", help="ask for calls in the text format, not native tools")
+    p.add_argument("--oow", action="append", default=[], metavar="TURN:SUBTYPE",
+                   help="simulated user: inject this OOW subtype on that turn (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="print only the summary line")
+    p.set_defaults(handler=_handle)
+
+
+def parse_inputs(values: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` items; ``@path`` values are read from the file."""
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--input {item!r} is not KEY=VALUE", hint="write --input plan_code=CA1234")
+        if value.startswith("@"):
+            path = Path(value[1:])
+            try:
+                value = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise UserError(f"--input {key}: cannot read {path}: {exc.strerror}") from None
+        out[key.strip()] = value
+    return out
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from agentflow.pdl import load_pdl  # type: ignore[attr-defined]
+
+    if args.max_turns < 1:
+        raise UserError("--max-turns must be at least 1")
+    inputs = parse_inputs(args.input)
+    doc = load_pdl(args.file, tools_spec=args.tools_spec)
+    if doc.mode == "executed":
+        from agentflow.runner.executed import run_executed_from_cli  # type: ignore[import-not-found]
+
+        code: int = run_executed_from_cli(args, doc)
+        return code
+    return asyncio.run(_run_guided(args, doc, inputs))
+
+
+def _oow_schedule(values: list[str]) -> dict[int, str]:
+    schedule: dict[int, str] = {}
+    for item in values:
+        turn, sep, subtype = item.partition(":")
+        if not sep or not turn.strip().isdigit():
+            raise UserError(f"--oow {item!r} is not TURN:SUBTYPE", hint="e.g. --oow '2:Detail Switching'")
+        schedule[int(turn)] = subtype.strip()
+    return schedule
+
+
+def _user_channel(args: argparse.Namespace, backends: dict[str, Any], bus: Any, console: Console) -> UserChannel:
+    from agentflow.runner.users import ScriptedUser, SimulatedUser, StreamUser, load_profile, load_user_script
+
+    kind, _, rest = str(args.user).partition(":")
+    if kind == "stdin":
+        show = None if args.quiet or not sys.stdin.isatty() else (lambda p: console.print(p, end="", style="bold"))
+        return StreamUser(sys.stdin, show=show)
+    if kind == "scripted":
+        if not rest:
+            raise UserError("--user scripted needs a file", hint="use --user scripted:users.yaml")
+        return ScriptedUser(load_user_script(rest))
+    if kind == "sim":
+        profile = load_profile(rest or None)
+        return SimulatedUser(backends["user_simulator"], profile, oow_schedule=_oow_schedule(args.oow),
+                             max_turns=args.max_turns, bus=bus)
+    raise UserError(f"unknown --user {args.user!r}", hint="use stdin, sim[:PROFILE.json] or scripted:FILE")
+
+
+async def _run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str]) -> int:
+    import os
+
+    from rich.console import Console
+
+    from agentflow._ids import new_id
+    from agentflow.events import EventBus, JsonlTraceWriter
+    from agentflow.redact import Redactor, secret_env_values
+    from agentflow.runner.api import Workflow, resolve_backends
+    from agentflow.runner.guided import run_session
+    from agentflow.runner.session import SessionConfig
+    from agentflow.runner.workflow import guided_from_document
+
+    console = Console(highlight=False, soft_wrap=True)
+    workflow = Workflow(guided_from_document(doc, inputs))
+    backends = resolve_backends(list(args.backend), base_dir=Path.cwd())
+    sinks: list[Any] = [] if args.quiet else [_display(console)]
+    writer = None
+    if args.trace:
+        secret_fields = {f for t in workflow.guided.tools for f in t.secret_fields}
+        writer = JsonlTraceWriter(args.trace, Redactor(secret_env_values(os.environ), secret_fields))
+        sinks.append(writer)
+    bus = EventBus(args.run_id or new_id("run"), sinks)
+    if args.store:
+        bus.emit("store_requested", store=str(args.store), note="durable runs attach through agentflow.store")
+    try:
+        user = _user_channel(args, backends, bus, console)
+        session = workflow.session(
+            backend=backends, tools=args.tools, allow_hosts=args.allow_host, mocks=not args.no_mocks, bus=bus,
+            classifier=args.classifier,
+            config=SessionConfig(max_turns=args.max_turns, native_tools=not args.text_tools),
+        )
+        result = await run_session(session, user)
+        check = getattr(backends["agent"], "check_consumed", None)
+        if callable(check):
+            check()
+    finally:
+        if writer is not None:
+            writer.close()
+    console.print(result.summary, style="bold" if console.is_terminal else None)
+    return 0
+
+
+def _display(console: Console) -> Any:
+    """An event sink that renders the conversation and the controllers' decisions."""
+
+    def sink(event: Event) -> None:
+        d = event.data
+        if event.type == "user_message":
+            console.print(f"[bold cyan]user[/]  {_esc(d.get('text', ''))}")
+        elif event.type == "agent_message":
+            tag = " [dim](fallback)[/]" if d.get("fallback") else ""
+            console.print(f"[bold green]agent[/] {_esc(d.get('text', ''))}{tag}")
+        elif event.type == "tool_call" and d.get("status") == "blocked":
+            console.print(f"  [red]✗ blocked[/] {d.get('name')} by {d.get('controller')}: {_esc(d.get('reason', ''))}")
+        elif event.type == "tool_call":
+            console.print(f"  [blue]→ {d.get('name')}[/] {_esc(str(d.get('args', {})))}")
+        elif event.type == "tool_result":
+            shown = d.get("result") if d.get("ok") else f"error: {d.get('error')}"
+            console.print(f"  [dim]← {_esc(str(shown))[:200]}[/]")
+        elif event.type == "oow":
+            console.print(f"  [yellow]⚑ {d.get('category')}[/] / {d.get('subtype') or '-'} → {d.get('policy')}")
+
+    return sink
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))

@@ -1,0 +1,158 @@
+"""The SDK for guided workflows: load a PDL file and run it as a conversation, in three lines::
+
+    from agentflow.runner import Workflow
+    wf = Workflow.load("flight.pdl", tools="tools.py")
+    result = wf.run_sync(["Book CA1234 for tomorrow", "Economy, Ann Lee, ID 123"], backend="openai:gpt-4o")
+
+``run`` is the async form; both return a :class:`~agentflow.runner.guided.SessionResult`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from agentflow._ids import new_id
+from agentflow.backends.base import Backend
+from agentflow.backends.registry import BackendPlan, build_backend, default_spec, parse_backend_args
+from agentflow.controllers import RuleClassifier, SessionState, TurnClassifier
+from agentflow.events import EventBus, EventSink, JsonlTraceWriter
+from agentflow.redact import Redactor, secret_env_values
+from agentflow.runner.classifier import LayeredClassifier, RoleClassifier
+from agentflow.runner.guided import SessionResult, run_session
+from agentflow.runner.session import Checkpoint, GuidedSession, SessionConfig
+from agentflow.runner.users import ScriptedUser, UserChannel
+from agentflow.runner.workflow import GuidedWorkflow, guided_from_document
+from agentflow.tools.binding import ToolExecutor
+from agentflow.tools.python_file import load_python_tools
+from agentflow.tools.toolbox import ToolBox
+
+__all__ = ["ROLES", "BackendArg", "ToolsArg", "Workflow", "resolve_backends"]
+
+ROLES = ("agent", "oow_classifier", "user_simulator")
+BackendArg = str | Backend | BackendPlan | Mapping[str, "str | Backend"] | Sequence[str]
+ToolsArg = str | Path | Mapping[str, Callable[..., Any]] | ToolExecutor | None
+
+
+def resolve_backends(backend: BackendArg, *, environ: Mapping[str, str] | None = None,
+                     base_dir: Path | None = None) -> dict[str, Backend]:
+    """One backend per role (agent, OOW classifier, user simulator) from a spec, plan or mapping.
+
+    A ``scripted:FILE`` spec scripts the agent; the other roles it does not name use the test backend.
+    """
+    env = os.environ if environ is None else environ
+    if isinstance(backend, str):
+        plan = parse_backend_args([backend])
+    elif isinstance(backend, BackendPlan):
+        plan = backend
+    elif isinstance(backend, Mapping):
+        objects = {k: v for k, v in backend.items() if not isinstance(v, str)}
+        specs = {k: v for k, v in backend.items() if isinstance(v, str)}
+        plan = BackendPlan(default=specs.pop("default", None), per_role=specs)
+        built = resolve_backends(plan, environ=env, base_dir=base_dir) if (specs or plan.default) else {}
+        default_obj = objects.get("default")
+        return {r: objects.get(r) or built.get(r) or default_obj or build_backend("test") for r in ROLES}
+    elif isinstance(backend, Sequence):
+        plan = parse_backend_args(list(backend))
+    else:
+        return dict.fromkeys(ROLES, backend)
+    cache: dict[str, Backend] = {}
+    out: dict[str, Backend] = {}
+    for role in ROLES:
+        if plan.default or role in plan.per_role:
+            spec = plan.spec_for(role, env)
+        elif any(s.startswith("scripted") for s in plan.per_role.values()):
+            spec = "test"  # a scripted run: roles the script does not speak for use the test backend
+        else:
+            spec = default_spec(env)
+        if spec not in cache:
+            cache[spec] = build_backend(spec, environ=env, base_dir=base_dir, roles={"agent"})
+        out[role] = cache[spec]
+    return out
+
+
+def _executor(workflow: GuidedWorkflow, tools: ToolsArg, allow_hosts: Iterable[str], mocks: bool) -> ToolExecutor:
+    if tools is not None and not isinstance(tools, str | Path | Mapping):
+        return tools
+    functions = load_python_tools(tools) if isinstance(tools, str | Path) else dict(tools or {})
+    return ToolBox.build(workflow.tools, functions=functions, allow_hosts=allow_hosts, mocks=mocks)
+
+
+class Workflow:
+    """A guided PDL workflow ready to run."""
+
+    def __init__(self, guided: GuidedWorkflow) -> None:
+        self.guided = guided
+
+    @classmethod
+    def load(cls, path: str | Path, *, tools_spec: str | Path | None = None,
+             inputs: Mapping[str, Any] | None = None) -> Workflow:
+        """Load and check a PDL file (raises :class:`~agentflow.errors.UserError` with file:line:col)."""
+        from agentflow.pdl import load_pdl  # type: ignore[attr-defined]
+
+        doc = load_pdl(path, tools_spec=tools_spec)
+        return cls(guided_from_document(doc, dict(inputs or {})))
+
+    def session(
+        self,
+        *,
+        backend: BackendArg = "test",
+        tools: ToolsArg = None,
+        allow_hosts: Iterable[str] = (),
+        mocks: bool = True,
+        bus: EventBus | None = None,
+        classifier: str | TurnClassifier = "auto",
+        config: SessionConfig | None = None,
+        checkpoint: Checkpoint | None = None,
+        state: SessionState | None = None,
+        environ: Mapping[str, str] | None = None,
+        base_dir: Path | None = None,
+    ) -> GuidedSession:
+        """Build a session (for driving turn by turn with ``handle_user``)."""
+        backends = resolve_backends(backend, environ=environ, base_dir=base_dir)
+        bus = bus or EventBus(new_id("run"))
+        if isinstance(classifier, str):
+            model = RoleClassifier(backends["oow_classifier"], bus) if classifier == "auto" else None
+            chosen: TurnClassifier = LayeredClassifier(model) if model else RuleClassifier()
+        else:
+            chosen = classifier
+        return GuidedSession(self.guided, backends["agent"], _executor(self.guided, tools, allow_hosts, mocks), bus,
+                             classifier=chosen, config=config, checkpoint=checkpoint, state=state)
+
+    async def run(
+        self,
+        user: UserChannel | Sequence[str],
+        *,
+        trace: str | Path | None = None,
+        sinks: Sequence[EventSink] = (),
+        run_id: str | None = None,
+        **session_kwargs: Any,
+    ) -> SessionResult:
+        """Run the conversation to its end; see :meth:`session` for the keyword arguments."""
+        channel = ScriptedUser(list(user)) if isinstance(user, Sequence) and not isinstance(user, str) else user
+        if isinstance(channel, str):
+            raise TypeError("user must be a UserChannel or a list of messages")
+        writer = None
+        all_sinks = list(sinks)
+        if trace is not None:
+            fields = {f for t in self.guided.tools for f in t.secret_fields}
+            writer = JsonlTraceWriter(trace, Redactor(secret_env_values(os.environ), fields))
+            all_sinks.append(writer)
+        bus = EventBus(run_id or new_id("run"), all_sinks)
+        try:
+            session = self.session(bus=bus, **session_kwargs)
+            result = await run_session(session, channel)
+            check = getattr(session.backend, "check_consumed", None)
+            if callable(check) and result.status != "failed":
+                check()
+            return result
+        finally:
+            if writer is not None:
+                writer.close()
+
+    def run_sync(self, user: UserChannel | Sequence[str], **kwargs: Any) -> SessionResult:
+        """:meth:`run` for synchronous code."""
+        return asyncio.run(self.run(user, **kwargs))

@@ -1,0 +1,56 @@
+"""The model-backed turn classifier: the ``oow_classifier`` role behind the deterministic rules.
+
+:class:`LayeredClassifier` asks the cheap :class:`~agentflow.controllers.RuleClassifier` first and only
+consults the model when the rules see an ordinary in-workflow turn, so unambiguous OOW turns
+(cancellation, "ignore the procedure", explicit corrections) cost no model call and cannot be talked
+out of their label.
+"""
+
+from __future__ import annotations
+
+from agentflow.backends.base import Backend
+from agentflow.controllers import Classification, RuleClassifier, SessionState, WorkflowRules
+from agentflow.controllers.taxonomy import IN_WORKFLOW
+from agentflow.events import EventBus
+
+__all__ = ["LayeredClassifier", "RoleClassifier"]
+
+
+class RoleClassifier:
+    """Classifies with the ``oow_classifier`` role on ``backend``."""
+
+    def __init__(self, backend: Backend, bus: EventBus | None = None, history_items: int = 6) -> None:
+        self.backend = backend
+        self.bus = bus
+        self.history_items = history_items
+
+    async def classify(self, text: str, state: SessionState, rules: WorkflowRules) -> Classification:
+        from agentflow.roles import RoleLibrary, invoke_role
+
+        turns = [h for h in state.history if h.role in ("user", "agent")]
+        history = [{"role": h.role, "text": h.text} for h in turns[-self.history_items - 1 : -1]]
+        agent_message = next((h.text for h in reversed(turns) if h.role == "agent"), "")
+        result = await invoke_role(
+            RoleLibrary().get("oow_classifier"), self.backend,
+            {"user_message": text, "agent_message": agent_message, "workflow": rules.name, "history": history},
+            bus=self.bus,
+        )
+        category = str(getattr(result.output, "category", IN_WORKFLOW)).replace("_", " ").strip()
+        subtype = str(getattr(result.output, "subtype", "")).replace("_", " ").strip()
+        if category.lower().replace(" ", "_") == IN_WORKFLOW:
+            return Classification(category=IN_WORKFLOW, source="model")
+        return Classification(category=category, subtype=subtype, source="model").normalised()
+
+
+class LayeredClassifier:
+    """Rules first; the model only for turns the rules call in-workflow."""
+
+    def __init__(self, model: RoleClassifier | None, rules: RuleClassifier | None = None) -> None:
+        self.rules = rules or RuleClassifier()
+        self.model = model
+
+    async def classify(self, text: str, state: SessionState, rules: WorkflowRules) -> Classification:
+        label = self.rules.classify_sync(text, state, rules)
+        if label.is_oow or label.slots or self.model is None:
+            return label
+        return await self.model.classify(text, state, rules)
