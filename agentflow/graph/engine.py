@@ -1,0 +1,416 @@
+"""The executor of one graph run: steps, routing, fan-out, joins, budgets, cancellation.
+
+One :class:`Execution` per run. A branch (one message travelling through nodes) runs as a plain
+loop in the coroutine that owns it, so a sequential graph costs no task creation at all; a
+fan-out starts one asyncio task per new branch. ``pending`` maps each live branch to the node
+it is about to run (or is running) and that node's input: it is what a snapshot saves and what a
+resume restarts. Runs stop cleanly through :class:`Stop` (budgets) or a cancellation of the owning
+task (``RunHandle.cancel``, the run timeout, a failed branch).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from agentflow.errors import RunError, StepBudgetExceeded
+from agentflow.events import EventBus
+from agentflow.messages import Message
+
+from .joins import Joined
+from .nodes import RunContext
+from .result import RunResult, RunStatus
+from .snapshot import Pending, Snapshot, encode_message
+
+if TYPE_CHECKING:
+    from .plan import NodePlan, Plan
+
+__all__ = ["Checkpoint", "Execution", "NodeTimeout", "Stop"]
+
+Checkpoint = Callable[[Snapshot], Awaitable[None] | None]
+"""A callback that receives a snapshot after every step (sync or async)."""
+
+
+class NodeTimeout(RunError):
+    """A node took longer than its ``timeout``."""
+
+    def __init__(self, node: str, timeout: float) -> None:
+        self.node = node
+        self.timeout = timeout
+        super().__init__(f"node {node!r} timed out after {timeout:g}s")
+
+
+class Stop(Exception):
+    """Ends a run early with a status (a budget ran out, a quorum cannot be reached)."""
+
+    def __init__(self, status: RunStatus, error: BaseException | None, reason: str) -> None:
+        self.status = status
+        self.error = error
+        self.reason = reason
+        super().__init__(reason)
+
+
+class Execution:
+    """The state of one run of a compiled graph (not reusable; build one per run)."""
+
+    __slots__ = (
+        "bus", "cancel_reason", "checkpoint", "counts", "ctx", "failure", "idle", "joins", "loops", "main",
+        "max_steps", "messages", "next_bid", "outputs", "pending", "plan", "steps", "tasks",
+    )
+
+    def __init__(
+        self,
+        plan: Plan,
+        ctx: RunContext,
+        *,
+        max_steps: int,
+        checkpoint: Checkpoint | None,
+        keep_messages: bool,
+    ) -> None:
+        self.plan = plan
+        self.ctx = ctx
+        self.bus: EventBus | None = ctx.bus
+        self.max_steps = max_steps
+        self.checkpoint = checkpoint
+        self.steps = 0
+        self.counts: dict[str, int] = {}
+        self.loops: dict[str, int] = {}
+        self.pending: dict[int, tuple[str, Message]] = {}
+        self.joins: dict[str, list[tuple[str, Message]]] = {}
+        self.outputs: list[Message] = []
+        self.messages: list[Message] | None = [] if keep_messages else None
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self.next_bid = 0
+        self.main: asyncio.Task[Any] | None = None
+        self.idle: asyncio.Future[None] | None = None
+        self.failure: BaseException | None = None
+        self.cancel_reason = ""
+
+    # -- the run -----------------------------------------------------------------------------
+    async def execute(self, starts: list[tuple[str, Message]]) -> RunResult:
+        """Run from ``starts`` (entry node, message) until every branch ended or the run stopped."""
+        self.main = asyncio.current_task()
+        status: RunStatus = "completed"
+        error: BaseException | None = None
+        reason = ""
+        try:
+            try:
+                if len(starts) == 1:
+                    bid = self._bid()
+                    self.pending[bid] = starts[0]
+                    await self.drive(bid, *starts[0])
+                else:
+                    for name, msg in starts:
+                        self._spawn(name, msg)
+                while True:
+                    while self.tasks:
+                        self.idle = asyncio.get_running_loop().create_future()
+                        await self.idle
+                    flushed = self._flush_join()
+                    if flushed is None:
+                        break
+                    bid = self._bid()
+                    self.pending[bid] = flushed
+                    await self.drive(bid, *flushed)
+            except asyncio.CancelledError:
+                if self.failure is None and not self.cancel_reason:
+                    raise
+                assert self.main is not None
+                self.main.uncancel()
+                if self.failure is not None:
+                    raise self.failure from None
+                status, reason = "cancelled", self.cancel_reason
+        except Stop as stop:
+            status, error, reason = stop.status, stop.error, stop.reason
+        except Exception as exc:
+            status, error, reason = "failed", exc, f"{type(exc).__name__}: {exc}"
+        finally:
+            await self._cancel_tasks()
+        return self.result(status, error, reason)
+
+    def result(self, status: RunStatus, error: BaseException | None, reason: str) -> RunResult:
+        """The :class:`RunResult` (with a snapshot unless the run completed)."""
+        snap = None if status == "completed" else self.snapshot()
+        res = RunResult(
+            status=status,
+            outputs=self.outputs,
+            messages=self.messages if self.messages is not None else [],
+            steps=self.steps,
+            node_counts=self.counts,
+            loop_counts=self.loops,
+            run_id=self.ctx.run_id,
+            error=error,
+            snapshot=snap,
+            reason=reason,
+        )
+        bus = self.bus
+        if bus is not None and bus.active:
+            bus.emit("run_end", graph=self.plan.name, status=status, steps=self.steps, reason=reason,
+                     outputs=[m.kind for m in self.outputs])
+        return res
+
+    # -- one branch --------------------------------------------------------------------------
+    async def drive(self, bid: int, name: str, msg: Message) -> None:
+        """Run one branch from ``name`` until it ends, fans out, or waits at a join."""
+        nodes = self.plan.nodes
+        counts = self.counts
+        pending = self.pending
+        messages = self.messages
+        ctx = self.ctx
+        while True:
+            p = nodes[name]
+            if p.loop is not None:
+                redirect = self._loop_gate(p, msg)
+                if redirect is not None:
+                    if redirect == "":
+                        del pending[bid]
+                        self.outputs.append(msg)
+                        return
+                    name = redirect
+                    pending[bid] = (name, msg)
+                    continue
+            if self.steps >= self.max_steps:
+                self._budget("global", "steps", self.max_steps, name)
+            self.steps += 1
+            bus = self.bus
+            if bus is not None and bus.active:
+                out = await self._observed(p, msg, bus)
+            elif p.timeout is None:
+                out = await (p.call(msg, ctx) if p.pass_ctx else p.call(msg))
+            else:
+                out = await self._timed(p, msg)
+            counts[name] = counts.get(name, 0) + 1
+            nxt = p.single
+            if nxt is not None and out is not None and isinstance(out, p.out_types):
+                if messages is not None:
+                    messages.append(out)
+                if bus is not None and bus.active:
+                    bus.emit("edge", graph=self.plan.name, src=name, dst=nxt, kind=out.kind)
+                name, msg = nxt, out
+                pending[bid] = (name, msg)
+            else:
+                step = self._after(bid, p, out)
+                if step is None:
+                    if self.checkpoint is not None:
+                        await self._save()
+                    return
+                name, msg = step
+                pending[bid] = step
+            if self.checkpoint is not None:
+                await self._save()
+
+    def _after(self, bid: int, p: NodePlan, out: Message | None) -> tuple[str, Message] | None:
+        """Check and route a node's output; the branch's next (node, message), or ``None`` if it ended."""
+        if out is None:
+            del self.pending[bid]
+            return None
+        if not isinstance(out, p.out_types):
+            raise RunError(
+                f"node {p.name!r} returned {type(out).__name__}, but declares {p.out_names}",
+            )
+        if self.messages is not None:
+            self.messages.append(out)
+        return self._route(bid, p, out)
+
+    async def _call(self, p: NodePlan, msg: Message) -> Message | None:
+        if p.timeout is None:
+            return await (p.call(msg, self.ctx) if p.pass_ctx else p.call(msg))
+        return await self._timed(p, msg)
+
+    async def _timed(self, p: NodePlan, msg: Message) -> Message | None:
+        assert p.timeout is not None
+        cm = asyncio.timeout(p.timeout)
+        try:
+            async with cm:
+                return await (p.call(msg, self.ctx) if p.pass_ctx else p.call(msg))
+        except TimeoutError:
+            if cm.expired():
+                raise NodeTimeout(p.name, p.timeout) from None
+            raise
+
+    async def _observed(self, p: NodePlan, msg: Message, bus: EventBus) -> Message | None:
+        g = self.plan.name
+        bus.emit("node_start", graph=g, node=p.name, step=self.steps, input=msg.kind)
+        t0 = time.perf_counter()
+        try:
+            out = await self._call(p, msg)
+        except Exception as exc:
+            bus.emit("node_error", graph=g, node=p.name, step=self.steps, error=type(exc).__name__,
+                     message=str(exc))
+            raise
+        data = out.model_dump(mode="json") if out is not None else None
+        bus.emit("node_end", graph=g, node=p.name, step=self.steps, output=out.kind if out is not None else None,
+                 duration_s=round(time.perf_counter() - t0, 6), data=data)
+        return out
+
+    def _route(self, bid: int, p: NodePlan, out: Message) -> tuple[str, Message] | None:
+        """Where ``out`` goes; starts tasks for a fan-out. Returns the inline continuation, if any."""
+        from .builder import END
+
+        if p.single is not None:
+            targets = [p.single]
+        else:
+            targets = [dst for when, dst in p.edges if when is None or when(out)]
+            for when, dst in p.cases:
+                if when is None or when(out):
+                    targets.append(dst)
+                    break
+        bus = self.bus
+        if bus is not None and bus.active:
+            for dst in targets:
+                bus.emit("edge", graph=self.plan.name, src=p.name, dst=dst, kind=out.kind)
+        nexts: list[tuple[str, Message]] = []
+        ended = not targets
+        for dst in targets:
+            if dst == END:
+                ended = True
+            elif dst in self.plan.joins:
+                fired = self._deposit(bid, dst, p.name, out)
+                if fired is not None:
+                    nexts.append((dst, fired))
+            else:
+                nexts.append((dst, out))
+        if ended:
+            self.outputs.append(out)
+        if len(nexts) == 1:
+            return nexts[0]
+        del self.pending[bid]
+        for name, msg in nexts:
+            self._spawn(name, msg)
+        return None
+
+    # -- joins -------------------------------------------------------------------------------
+    def _deposit(self, bid: int, join: str, src: str, out: Message) -> Joined | None:
+        spec = self.plan.joins[join]
+        buf = self.joins.setdefault(join, [])
+        buf[:] = [(s, m) for s, m in buf if s != src]
+        buf.append((src, out))
+        if len(buf) < spec.mode.needed(len(spec.sources)):
+            return None
+        del self.joins[join]
+        if spec.mode.name != "all":
+            self._cancel_upstream(bid, join)
+        return self._fire(join, buf, missing=[s for s in spec.sources if s not in {x for x, _ in buf}])
+
+    def _fire(self, join: str, buf: list[tuple[str, Message]], missing: list[str]) -> Joined:
+        spec = self.plan.joins[join]
+        bus = self.bus
+        if bus is not None and bus.active:
+            bus.emit("join", graph=self.plan.name, node=join, mode=str(spec.mode), arrived=[s for s, _ in buf],
+                     missing=missing)
+        return Joined(messages=tuple(m for _, m in buf), sources=tuple(s for s, _ in buf))
+
+    def _cancel_upstream(self, bid: int, join: str) -> None:
+        upstream = self.plan.upstream[join]
+        for other, (node_name, _) in list(self.pending.items()):
+            if other != bid and node_name in upstream:
+                del self.pending[other]
+                task = self.tasks.get(other)
+                if task is not None:
+                    task.cancel()
+
+    def _flush_join(self) -> tuple[str, Message] | None:
+        """Once nothing runs: fire an ``all`` join with what arrived, or fail an unmet quorum."""
+        for join, buf in list(self.joins.items()):
+            spec = self.plan.joins[join]
+            del self.joins[join]
+            if spec.mode.name == "quorum":
+                raise Stop("failed", RunError(
+                    f"join {join!r}: quorum({spec.mode.k}) not reached, {len(buf)} of {len(spec.sources)} arrived"
+                ), f"quorum not reached at {join!r}")
+            arrived = {s for s, _ in buf}
+            return join, self._fire(join, buf, missing=[s for s in spec.sources if s not in arrived])
+        return None
+
+    # -- budgets -----------------------------------------------------------------------------
+    def _loop_gate(self, p: NodePlan, msg: Message) -> str | None:
+        """Count a loop iteration; when spent, the node to go to instead ("" = END), or stop."""
+        from .builder import END
+
+        lb = p.loop
+        assert lb is not None
+        used = self.loops.get(lb.name, 0)
+        if used < lb.max_iterations:
+            self.loops[lb.name] = used + 1
+            return None
+        if lb.exit_to is None:
+            self._budget("loop", lb.name, lb.max_iterations, p.name)
+        bus = self.bus
+        if bus is not None and bus.active:
+            bus.emit("budget", graph=self.plan.name, scope="loop", name=lb.name, limit=lb.max_iterations,
+                     used=used, node=p.name, action="exit", exit_to=lb.exit_to)
+        return "" if lb.exit_to == END else lb.exit_to
+
+    def _budget(self, scope: str, name: str, limit: int, node: str) -> None:
+        bus = self.bus
+        if bus is not None and bus.active:
+            bus.emit("budget", graph=self.plan.name, scope=scope, name=name, limit=limit, used=limit, node=node,
+                     action="stop")
+        what = "global step budget" if scope == "global" else f"loop budget {name!r}"
+        err = StepBudgetExceeded(
+            f"graph {self.plan.name!r}: {what} of {limit} exhausted before node {node!r}",
+            budget=name if scope == "global" else f"loop:{name}", limit=limit, used=limit,
+        )
+        raise Stop("budget_exhausted", err, str(err))
+
+    # -- tasks -------------------------------------------------------------------------------
+    def _bid(self) -> int:
+        self.next_bid += 1
+        return self.next_bid
+
+    def _spawn(self, name: str, msg: Message) -> None:
+        bid = self._bid()
+        self.pending[bid] = (name, msg)
+        self.tasks[bid] = asyncio.get_running_loop().create_task(self._branch(bid, name, msg))
+
+    async def _branch(self, bid: int, name: str, msg: Message) -> None:
+        try:
+            await self.drive(bid, name, msg)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            if self.failure is None:
+                self.failure = exc
+                if self.main is not None:
+                    self.main.cancel()
+        finally:
+            self.tasks.pop(bid, None)
+            idle = self.idle
+            if not self.tasks and idle is not None and not idle.done():
+                idle.set_result(None)
+
+    async def _cancel_tasks(self) -> None:
+        tasks = list(self.tasks.values())
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """The run's state now, as plain data."""
+
+        def enc(node: str, msg: Message, source: str = "") -> Pending:
+            kind, data = encode_message(msg)
+            return Pending(node, kind, data, source)
+
+        return Snapshot(
+            run_id=self.ctx.run_id,
+            graph=self.plan.name,
+            seq=self.bus.seq if self.bus is not None else 0,
+            steps=self.steps,
+            node_counts=dict(self.counts),
+            loop_counts=dict(self.loops),
+            pending=tuple(enc(n, m) for _, (n, m) in sorted(self.pending.items())),
+            joins={j: tuple(enc(j, m, s) for s, m in buf) for j, buf in self.joins.items()},
+            outputs=tuple(enc("", m) for m in self.outputs),
+        )
+
+    async def _save(self) -> None:
+        assert self.checkpoint is not None
+        res = self.checkpoint(self.snapshot())
+        if inspect.isawaitable(res):
+            await res
