@@ -12,9 +12,11 @@ Public entry points:
 from __future__ import annotations
 
 from agentflow.pdl.ast import Block, Call, Span
+from agentflow.pdl.checker import check
 from agentflow.pdl.diagnostics import Diagnostic
 from agentflow.pdl.document import AnswerDecl, ApiDecl, IoDecl, PdlDocument, RoleDecl, SlotDecl, ValueCondition
 from agentflow.pdl.expr import ExprError, evaluate, parse_expr
+from agentflow.pdl.loader import load_pdl, parse_pdl_text
 
 __all__ = [
     "AnswerDecl",
@@ -29,6 +31,9 @@ __all__ = [
     "SlotDecl",
     "Span",
     "ValueCondition",
+    "check",
     "evaluate",
+    "load_pdl",
     "parse_expr",
+    "parse_pdl_text",
 ]

@@ -144,6 +144,8 @@ class If:
     branches: tuple[Branch, ...]
     span: Span
     orelse: Block | None = None
+    else_span: Span | None = None
+    """Where the ``else`` line is (when there is one)."""
 
 
 @dataclass(frozen=True, slots=True)

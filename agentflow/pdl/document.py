@@ -80,6 +80,8 @@ class ApiDecl:
     request: tuple[str, ...] = ()
     response: tuple[str, ...] = ()
     tool_span: Span | None = None
+    precondition_spans: tuple[Span, ...] = ()
+    """Where each entry of ``preconditions`` is written (same order)."""
 
     @property
     def spec(self) -> ToolSpec:
@@ -103,6 +105,7 @@ class AnswerDecl:
     desc: str = ""
     preconditions: tuple[str, ...] = ()
     value_conditions: tuple[ValueCondition, ...] = ()
+    precondition_spans: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -310,9 +310,10 @@ class _Builder:
                 if _is_list(fields, "response")
                 else ()
             )
-            names, values = self._preconditions(fields, api_names)
+            names, values, spans = self._preconditions(fields, api_names)
             out.append(ApiDecl(name, span, self._desc(fields) or (tool.description if tool else ""), tool, names,
-                               values, request, response, tool_entry.span if tool_entry else None))  # fmt: skip
+                               values, request, response, tool_entry.span if tool_entry else None,
+                               spans))  # fmt: skip
         for t in tools:  # tools declared only in the tool file still count as declared
             if name_key(t.spec.name) not in used:
                 out.append(ApiDecl(t.spec.name, t.span, t.spec.description, t.spec, tool_span=t.span))
@@ -340,29 +341,33 @@ class _Builder:
 
     def _preconditions(
         self, fields: dict[str, yaml.Node], api_names: set[str]
-    ) -> tuple[tuple[str, ...], tuple[ValueCondition, ...]]:
+    ) -> tuple[tuple[str, ...], tuple[ValueCondition, ...], tuple[Span, ...]]:
+        """Named preconditions (with their spans) and value conditions."""
         node = fields.get("precondition", fields.get("preconditions"))
         names: list[str] = []
+        spans: list[Span] = []
         values: list[ValueCondition] = []
         keys = {name_key(a) for a in api_names}
         for text, item in self._names(node, "precondition"):
             if not text or name_key(text) in keys or not _COND_CHARS.search(text):
                 if text:
                     names.append(text)
+                    spans.append(self.src.span(item))
                 continue
             try:
                 expr = parse_expr(text)
             except ExprSyntaxError:
                 names.append(text)  # the checker reports it as an unknown name
+                spans.append(self.src.span(item))
                 continue
             values.append(ValueCondition(text, self.src.span(item), expr, condition_api(expr, api_names)))
-        return tuple(names), tuple(values)
+        return tuple(names), tuple(values), tuple(spans)
 
     def answer(self, entry: tuple[dict[str, yaml.Node], yaml.Node], apis: tuple[ApiDecl, ...]) -> AnswerDecl:
         fields, _ = entry
         name, span = self._name(fields, "ANSWER")
-        names, values = self._preconditions(fields, {a.name for a in apis})
-        return AnswerDecl(name, span, self._desc(fields), names, values)
+        names, values, spans = self._preconditions(fields, {a.name for a in apis})
+        return AnswerDecl(name, span, self._desc(fields), names, values, spans)
 
     def io(self, entry: tuple[dict[str, yaml.Node], yaml.Node]) -> IoDecl:
         fields, _ = entry

@@ -205,7 +205,7 @@ class _Parser:
                       "indent it like its 'if' line", "orphan-else")  # fmt: skip
             return
         if cond is None:
-            stmts[k] = dataclasses.replace(prev, orelse=body)
+            stmts[k] = dataclasses.replace(prev, orelse=body, else_span=ln.span())
         else:
             stmts[k] = dataclasses.replace(prev, branches=(*prev.branches, Branch(cond, body, ln.span())))
 

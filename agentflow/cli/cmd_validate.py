@@ -1,0 +1,54 @@
+"""``agentflow validate FILE...``: parse and check PDL files; compiler-style diagnostics.
+
+Exit 0 when every file is valid (warnings do not fail), 2 otherwise. Each diagnostic is printed as
+``PATH:LINE:COL: severity: message`` with the offending line and a caret; ``--quiet`` prints errors
+only, ``--no-excerpt`` one line per diagnostic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``validate`` subcommand."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "validate", help="check PDL files", description="Parse and check PDL files (exit 2 when any has errors)."
+    )
+    p.add_argument("files", nargs="+", metavar="FILE.pdl", help="PDL files to check")
+    p.add_argument("--tools-spec", metavar="TOOLS.yaml", help="tool file (default: FlowAgent's ../tools/NNN.yaml)")
+    p.add_argument("--roles-dir", action="append", default=[], metavar="DIR", help="extra folder of role files")
+    p.add_argument("--quiet", action="store_true", help="print errors only")
+    p.add_argument("--no-excerpt", action="store_true", help="one line per diagnostic (no source excerpt)")
+    p.set_defaults(handler=_handle)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from agentflow.errors import UserError
+    from agentflow.pdl.checker import check
+    from agentflow.pdl.loader import parse_file
+    from agentflow.pdl.roleref import known_role_names
+
+    failed = 0
+    for path in args.files:
+        try:
+            doc = parse_file(path, args.tools_spec)
+        except UserError as exc:
+            print(exc.render(), file=sys.stderr)
+            failed += 1
+            continue
+        diags = check(doc, known_roles=known_role_names(path, args.roles_dir))
+        errors = [d for d in diags if d.is_error]
+        shown = errors if args.quiet else diags
+        for d in shown:
+            print(d.headline() if args.no_excerpt else d.render(doc.source), file=sys.stderr)
+        warnings = len(diags) - len(errors)
+        status = "ok" if not errors else f"{len(errors)} error{'s' * (len(errors) != 1)}"
+        if not args.quiet or errors:
+            print(f"{path}: {status}, {warnings} warning{'s' * (warnings != 1)} ({doc.mode} mode)")
+        failed += bool(errors)
+    return 2 if failed else 0
