@@ -14,6 +14,7 @@ from agentflow.controllers import SessionState
 from agentflow.errors import AgentflowError
 from agentflow.runner.session import GuidedSession
 from agentflow.runner.users import UserChannel
+from agentflow.store.journal import PauseRun
 
 __all__ = ["SessionResult", "compliance_summary", "run_session", "totals_of"]
 
@@ -82,7 +83,11 @@ async def run_session(session: GuidedSession, user: UserChannel, *, resume_reply
     reply = resume_reply
     status = "completed"
     error = ""
+    paused = False
     try:
+        if st.phase == "agent" and not session.finished:  # resumed in the middle of a turn: finish it first
+            reply = await session.finish_turn()
+            replies.append(reply)
         while not session.finished:
             message = await user.next_message(reply)
             if message is None:
@@ -92,13 +97,17 @@ async def run_session(session: GuidedSession, user: UserChannel, *, resume_reply
         status = st.status if st.status in ("turn_limit", "cancelled") else "completed"
         if st.status == "active":
             st.status = "completed"
+    except PauseRun:
+        paused = True  # waiting for a human (approval, input): no run_end, no checkpoint of the cut-off step
+        raise
     except AgentflowError as exc:
         status, error = "failed", str(exc)
         st.status = "failed"
         raise
     finally:
-        st.phase = "done" if status != "failed" else st.phase
         totals = totals_of(st)
-        bus.emit("run_end", status=status, totals=totals, error=error)
-        await session.save()
+        if not paused:
+            st.phase = "done" if status != "failed" else st.phase
+            bus.emit("run_end", status=status, totals=totals, error=error)
+            await session.save()
     return SessionResult(run_id=st.run_id, status=status, state=st, replies=replies, totals=totals)

@@ -131,6 +131,11 @@ class GuidedSession:
             st.guidance = (st.guidance + " The conversation is long: wrap up the current request.").strip()
         st.phase = "agent"
         await self.save()
+        return await self.finish_turn()
+
+    async def finish_turn(self) -> str:
+        """Let the agent answer the current user message (also how a run resumed mid-turn continues)."""
+        st = self.state
         reply = await self._agent_turn()
         st.phase = "await_user"
         if st.turn >= self.config.max_turns:
