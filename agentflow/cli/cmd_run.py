@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--backend", action="append", default=[], metavar="SPEC",
                    help="model backend (repeatable; ROLE=SPEC for one role), e.g. openai:gpt-4o, scripted:agent.yaml")
     p.add_argument("--user", default="stdin", metavar="KIND",
-                   help="stdin | sim[:PROFILE.json] | scripted:FILE (default: stdin)")
+                   help="stdin | sim[:PROFILE.json] | scripted:FILE | inbox (durable runs) (default: stdin)")
     p.add_argument("--tools", metavar="FILE.py", help="Python file whose functions implement the APIs by name")
     p.add_argument("--tools-spec", metavar="TOOLS.yaml", help="tool schema file (FlowAgent formats)")
     p.add_argument("--input", action="append", default=[], metavar="KEY=VALUE",
@@ -41,6 +41,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--trace", metavar="TRACE.jsonl", help="write every event as one JSON line")
     p.add_argument("--store", metavar="DB", help="durable run store (SQLite path or postgresql:// URL)")
     p.add_argument("--run-id", metavar="ID", help="name of the run (for resume)")
+    p.add_argument("--require-approval", action="append", default=[], metavar="API",
+                   help="durable runs: pause before API runs until `agentflow resume --approve` (repeatable)")
     p.add_argument("--max-turns", type=int, default=30, metavar="N", help="turn limit (default 30)")
     p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
                    help="allow HTTP tool calls to this host (repeatable); others are mocked")
@@ -131,28 +133,43 @@ async def _run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str]
     workflow = Workflow(guided_from_document(doc, inputs))
     backends = resolve_backends(list(args.backend), base_dir=Path.cwd())
     sinks: list[Any] = [] if args.quiet else [_display(console)]
+    secret_fields = {f for t in workflow.guided.tools for f in t.secret_fields}
+    redactor = Redactor(secret_env_values(os.environ), secret_fields)
+    durable = None
+    if args.store:  # durable run: checkpoints, tool-call journal, resume (agentflow.cli.cmd_resume)
+        from agentflow.cli.cmd_resume import durable_for
+
+        args.run_id = args.run_id or new_id("run")
+        durable = durable_for(args, redactor)
     writer = None
     if args.trace:
-        secret_fields = {f for t in workflow.guided.tools for f in t.secret_fields}
-        writer = JsonlTraceWriter(args.trace, Redactor(secret_env_values(os.environ), secret_fields))
+        writer = JsonlTraceWriter(args.trace, redactor)
         sinks.append(writer)
-    bus = EventBus(args.run_id or new_id("run"), sinks)
-    if args.store:
-        bus.emit("store_requested", store=str(args.store), note="durable runs attach through agentflow.store")
+    bus = durable.bus(sinks) if durable else EventBus(args.run_id or new_id("run"), sinks)
     try:
-        user = _user_channel(args, backends, bus, console)
+        from agentflow.cli.cmd_resume import durable_user
+
+        user = durable_user(args, durable) or _user_channel(args, backends, bus, console)
         session = workflow.session(
             backend=backends, tools=args.tools, allow_hosts=args.allow_host, mocks=not args.no_mocks, bus=bus,
             classifier=args.classifier,
             config=SessionConfig(max_turns=args.max_turns, native_tools=not args.text_tools),
+            checkpoint=durable.checkpoint if durable else None, state=durable.state if durable else None,
         )
-        result = await run_session(session, user)
+        result = await (durable.drive(session, user, backends) if durable else run_session(session, user))
+        if durable is not None and result.status == "paused":
+            from agentflow.cli.cmd_resume import paused_message
+
+            console.print(paused_message(result, args, durable), style="bold" if console.is_terminal else None)
+            return 0
         check = getattr(backends["agent"], "check_consumed", None)
         if callable(check):
             check()
     finally:
         if writer is not None:
             writer.close()
+        if durable is not None:
+            durable.store.close()
     console.print(result.summary, style="bold" if console.is_terminal else None)
     return 0
 
