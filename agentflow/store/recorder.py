@@ -22,9 +22,12 @@ from typing import Any, Protocol
 from agentflow.events import Event
 from agentflow.store.base import RunRecord, RunStore
 
-__all__ = ["Positioned", "RunRecorder", "rewrite_trace"]
+__all__ = ["MESSAGE_EVENTS", "Positioned", "RunRecorder", "rewrite_trace"]
 
 _FORMAT = "agentflow.checkpoint/1"
+
+MESSAGE_EVENTS = {"user_message": "user", "agent_message": "agent"}
+"""Event types that are also conversation messages (event type -> message role)."""
 
 
 class Positioned(Protocol):
@@ -42,10 +45,13 @@ class RunRecorder:
         step: the step number of the checkpoint the run starts from (0 for a new run).
     """
 
-    def __init__(self, store: RunStore, run_id: str, *, step: int = 0) -> None:
+    def __init__(
+        self, store: RunStore, run_id: str, *, step: int = 0, message_events: Mapping[str, str] | None = None
+    ) -> None:
         self.store = store
         self.run_id = run_id
         self.step = step
+        self.message_events = dict(MESSAGE_EVENTS if message_events is None else message_events)
         self._events: list[dict[str, Any]] = []
         self._messages: list[dict[str, Any]] = []
         self._tracked: dict[str, Positioned] = {}
@@ -73,8 +79,21 @@ class RunRecorder:
             obj.position = self._cursors[name]
 
     def __call__(self, event: Event) -> None:
-        """The event sink: keep the event until the next checkpoint commits it."""
+        """The event sink: keep the event until the next checkpoint commits it.
+
+        Conversation events (``user_message``, ``agent_message``) also go to the message log.
+        """
         self._events.append(event.to_dict())
+        role = self.message_events.get(event.type)
+        if role is not None:
+            self._messages.append(
+                {"role": role, "text": event.data.get("text", ""), "turn": event.data.get("turn"), "seq": event.seq}
+            )
+
+    def discard(self) -> None:
+        """Drop what was buffered since the last checkpoint (a paused step is redone on resume)."""
+        self._events.clear()
+        self._messages.clear()
 
     def message(self, message: Mapping[str, Any]) -> None:
         """Append a message (e.g. ``msg.model_dump(mode="json")``) to the log at the next checkpoint."""

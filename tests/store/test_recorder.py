@@ -20,15 +20,16 @@ def test_events_are_committed_with_the_checkpoint(tmp_path: Path) -> None:
     store.create_run("r", {})
     rec = RunRecorder(store, "r")
     bus = EventBus("r", [rec])
-    bus.emit("user_message", text="hi")
+    bus.emit("user_message", text="hi", turn=1)
     assert store.events("r") == []  # buffered until the step commits
-    rec.message({"kind": "user_turn", "text": "hi"})
+    rec.message({"role": "note", "text": "explicit"})
     assert rec.checkpoint({"turn": 1}) == 1
-    bus.emit("agent_message", text="hello")  # a crash now would lose only this uncommitted step
+    bus.emit("agent_message", text="hello", turn=1)  # a crash now would lose only this uncommitted step
     assert [e["type"] for e in store.events("r")] == ["user_message"]
     rec.finish("completed")
     assert [e["type"] for e in store.events("r")] == ["user_message", "agent_message"]
-    assert store.messages("r") == [{"kind": "user_turn", "text": "hi"}]
+    assert [(m["role"], m["text"]) for m in store.messages("r")] == [
+        ("user", "hi"), ("note", "explicit"), ("agent", "hello")]
     assert store.require_run("r").status == "completed" and rec.last_event_seq == 2
 
 

@@ -1,0 +1,154 @@
+"""``agentflow resume RUN_ID --store DB``: continue a durable run that was killed or paused.
+
+``agentflow run FILE --store DB --run-id ID`` records how the run was started (its options and working
+directory) with the run. ``resume`` rebuilds the same run from that record (same workflow, backends,
+tools and user channel kind) and continues from the last checkpoint: tool calls that already ran are
+replayed from the journal, never executed twice. A paused run needs the human's part:
+
+* waiting for approval of a tool call (``--require-approval API``) or for a decision on a
+  non-idempotent call cut off by a crash: ``--approve`` runs it, ``--deny`` refuses it;
+* waiting for user input (``--user inbox``, or ``--user stdin`` at end of input): ``--say TEXT``
+  (inbox), or type on stdin again.
+
+``--show`` prints the run's status, pause reason and journal without resuming.
+
+This module also holds the CLI side of durable runs used by ``agentflow run --store``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentflow.errors import UserError
+
+if TYPE_CHECKING:
+    from agentflow.redact import Redactor
+    from agentflow.runner.durable import DurableRun
+    from agentflow.runner.guided import SessionResult
+    from agentflow.runner.users import UserChannel
+
+__all__ = ["durable_for", "durable_user", "paused_message", "register", "run_meta"]
+
+# Options of `agentflow run` that are *not* part of a run's identity (given again on resume).
+_NOT_RECORDED = {"handler", "command", "debug", "store", "run_id", "trace", "resume", "approve", "say"}
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``resume`` subcommand."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "resume", help="continue a killed or paused durable run",
+        description="Continue a run started with `agentflow run FILE --store DB --run-id ID` from its last checkpoint.")
+    p.add_argument("run_id", metavar="RUN_ID", help="the run's id (--run-id of `agentflow run`)")
+    p.add_argument("--store", required=True, metavar="DB", help="the run store (SQLite path or postgresql:// URL)")
+    p.add_argument("--trace", metavar="TRACE.jsonl", help="trace file (default: the run's own trace, if it had one)")
+    decision = p.add_mutually_exclusive_group()
+    decision.add_argument("--approve", action="store_true", help="approve the tool call the run waits for")
+    decision.add_argument("--deny", action="store_true", help="refuse the tool call the run waits for")
+    p.add_argument("--say", action="append", default=[], metavar="TEXT",
+                   help="post a user message to the run's inbox first (repeatable; '/end' ends the conversation)")
+    p.add_argument("--show", action="store_true", help="print the run's status and journal; do not resume")
+    p.set_defaults(handler=_handle)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from agentflow.store import open_store
+
+    store_url = _absolute_store(args.store)
+    with open_store(store_url) as store:
+        record = store.require_run(args.run_id)
+        if args.show:
+            _show(record, store.journal(args.run_id))
+            return 0
+    meta = dict(record.meta)
+    recorded = meta.get("args")
+    if not isinstance(recorded, dict) or "file" not in recorded:
+        raise UserError(f"run {args.run_id!r} was not started by `agentflow run`; resume it from the SDK",
+                        hint="use agentflow.runner.durable.run_durable(..., resume=True)")
+    run_args = argparse.Namespace(**recorded)
+    run_args.store = store_url
+    run_args.run_id = args.run_id
+    run_args.trace = str(Path(args.trace).resolve()) if args.trace else meta.get("trace")
+    run_args.resume = True
+    run_args.approve = True if args.approve else (False if args.deny else None)
+    run_args.say = list(args.say)
+    cwd = str(meta.get("cwd") or "")
+    if cwd and Path(cwd).is_dir():
+        os.chdir(cwd)  # the recorded options hold paths relative to where the run was started
+    from agentflow.cli.cmd_run import _handle as run_handle
+
+    return run_handle(run_args)
+
+
+def _absolute_store(url: str) -> str:
+    return url if "://" in url or url == ":memory:" else str(Path(url).resolve())
+
+
+def run_meta(args: argparse.Namespace) -> dict[str, Any]:
+    """What ``resume`` needs to rebuild a run: the ``run`` options, the working directory, the trace."""
+    recorded = {k: v for k, v in vars(args).items() if k not in _NOT_RECORDED}
+    trace = str(Path(args.trace).resolve()) if getattr(args, "trace", None) else None
+    return {"args": recorded, "cwd": str(Path.cwd()), "trace": trace}
+
+
+def durable_for(args: argparse.Namespace, redactor: Redactor) -> DurableRun:
+    """Start (``agentflow run --store``) or resume (``agentflow resume``) the durable side of a run.
+
+    On resume the trace file is first rewritten to the events the store kept, so events of the step
+    that a crash cut off are not duplicated.
+    """
+    from agentflow.runner.durable import DurableRun
+    from agentflow.store import open_store, rewrite_trace
+
+    store = open_store(_absolute_store(str(args.store)), redactor=redactor)
+    try:
+        if getattr(args, "resume", False):
+            durable = DurableRun.resume(store, args.run_id, approve=args.approve, say=args.say, redactor=redactor)
+            if args.trace:
+                rewrite_trace(args.trace, store.events(args.run_id))
+            return durable
+        return DurableRun.start(store, args.run_id, meta=run_meta(args),
+                                require_approval=list(getattr(args, "require_approval", []) or []),
+                                redactor=redactor)
+    except BaseException:
+        store.close()
+        raise
+
+
+def durable_user(args: argparse.Namespace, durable: DurableRun | None) -> UserChannel | None:
+    """The ``inbox`` user channel (durable runs only); ``None`` for the other kinds."""
+    if str(args.user) != "inbox":
+        return None
+    if durable is None:
+        raise UserError("--user inbox needs a durable run", hint="add --store runs.db --run-id ID")
+    from agentflow.store import InboxUser
+
+    channel: UserChannel = InboxUser(durable.store, durable.run_id)
+    return channel
+
+
+def paused_message(result: SessionResult, args: argparse.Namespace, durable: DurableRun) -> str:
+    """The line printed when a run pauses: why, and the exact command that continues it."""
+    record = durable.store.require_run(durable.run_id)
+    pause = dict(record.pause or {})
+    base = f"agentflow resume {durable.run_id} --store {args.store}"
+    if pause.get("reason") in ("approval", "interrupted_tool"):
+        what = f"{pause.get('tool')}({pause.get('args')})"
+        why = "needs approval" if pause["reason"] == "approval" else "was cut off by a crash and is not idempotent"
+        return f"paused: tool call {what} {why}; continue with `{base} --approve` (or --deny)"
+    if str(args.user) == "inbox":
+        return f"paused: waiting for user input; continue with `{base} --say \"...\"`"
+    return f"paused: waiting for user input; continue with `{base}` (reads stdin again)"
+
+
+def _show(record: Any, journal: list[Any]) -> None:
+    print(f"run {record.run_id}: {record.status}, step {record.step}")
+    if record.pause:
+        print(f"  paused: {dict(record.pause)}")
+    if record.error:
+        print(f"  error: {record.error}")
+    for entry in journal:
+        outcome = entry.error if entry.error else entry.result
+        print(f"  {entry.status:>17} {entry.tool}({dict(entry.args)}) -> {outcome}")
