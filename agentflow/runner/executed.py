@@ -1,0 +1,194 @@
+"""Run executed-mode workflows: the SDK entry (:func:`load_workflow`) and the CLI hook.
+
+Three lines from an app::
+
+    from agentflow.runner.executed import load_workflow
+    wf = load_workflow("workflows/table_critic.pdl")
+    result = wf.run_sync({"question": "...", "table": "..."}, backend="test")
+
+``backend`` is a spec (``test``, ``openai:gpt-4o``, ``scripted:FILE``), a :class:`Backend`, or a
+mapping of role name → spec/backend with ``"*"`` as the default. ``agentflow run FILE.pdl`` calls
+:func:`run_executed_from_cli` for executed documents: it prints the result and a per-role table of
+calls, tokens, latency and cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from agentflow._ids import new_id
+from agentflow.backends.base import Backend
+from agentflow.backends.registry import BackendPlan, build_backend, parse_backend_args
+from agentflow.errors import UserError
+from agentflow.events import EventBus, EventSink, JsonlTraceWriter
+from agentflow.pdl.document import PdlDocument
+from agentflow.pdl.executed import Budgets, ExecEnv, ExecutedWorkflow, WorkflowResult
+from agentflow.roles.loader import RoleLibrary
+from agentflow.runner.executed_tools import BUILTIN_TOOL_NAMES, builtin_tools
+from agentflow.tools.binding import ToolBinding
+from agentflow.tools.python_file import PythonTool, load_python_tools
+
+__all__ = ["Workflow", "load_workflow", "run_executed_from_cli"]
+
+BackendArg = str | Backend | Mapping[str, str | Backend] | BackendPlan
+
+
+class _Backends:
+    """Role → backend, building each distinct spec once (a script is shared by the roles it serves)."""
+
+    def __init__(self, choice: BackendArg, environ: Mapping[str, str], base_dir: Path) -> None:
+        self._environ = environ
+        self._base = base_dir
+        self._built: dict[tuple[str, str], Backend] = {}
+        self._objects: dict[str, Backend] = {}
+        if isinstance(choice, BackendPlan):
+            self._plan = choice
+        elif isinstance(choice, str):
+            self._plan = parse_backend_args([choice])
+        elif isinstance(choice, Mapping):
+            specs = {k: v for k, v in choice.items() if isinstance(v, str)}
+            self._objects = {k: v for k, v in choice.items() if not isinstance(v, str)}
+            self._plan = BackendPlan(default=specs.pop("*", None), per_role=specs)
+        else:
+            self._plan = BackendPlan()
+            self._objects = {"*": choice}
+
+    def __call__(self, role: str) -> Backend:
+        if role in self._objects:
+            return self._objects[role]
+        if role not in self._plan.per_role and "*" in self._objects:
+            return self._objects["*"]
+        spec = self._plan.spec_for(role, self._environ)
+        own = role in self._plan.per_role
+        key = (spec, role if own else "*")
+        if key not in self._built:
+            self._built[key] = build_backend(spec, environ=self._environ, base_dir=self._base,
+                                             roles={role} if own else None)
+        return self._built[key]
+
+    def all(self) -> list[Backend]:
+        return [*self._built.values(), *self._objects.values()]
+
+
+class Workflow:
+    """A loaded executed workflow with its tools; run it as often as you like."""
+
+    def __init__(self, compiled: ExecutedWorkflow, tools: Mapping[str, ToolBinding], base_dir: Path) -> None:
+        self.compiled = compiled
+        self.tools = dict(tools)
+        self.base_dir = base_dir
+
+    @property
+    def name(self) -> str:
+        return self.compiled.program.name
+
+    async def run(
+        self,
+        inputs: Mapping[str, Any],
+        *,
+        backend: BackendArg = "test",
+        budgets: Budgets | None = None,
+        bus: EventBus | None = None,
+        sinks: Iterable[EventSink] = (),
+        run_id: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> WorkflowResult:
+        """Run once. ``sinks`` receive every event (when no ``bus`` is given)."""
+        rid = run_id or (bus.run_id if bus is not None else new_id("run"))
+        events = bus if bus is not None else EventBus(rid, list(sinks))
+        backends = _Backends(backend, os.environ if environ is None else environ, self.base_dir)
+        tools = {**builtin_tools(Path.cwd(), run_id=rid), **self.tools}
+        env = ExecEnv(self.compiled.library, backends, tools, budgets or Budgets())
+        result = await self.compiled.run(inputs, env, bus=events, run_id=rid)
+        events.emit("workflow_end", workflow=self.name, status=result.status, notes=result.notes,
+                    totals={"calls": result.usage.calls, "input_tokens": result.usage.input_tokens,
+                            "output_tokens": result.usage.output_tokens, "cost_usd": result.usage.cost_usd},
+                    reason=result.reason)
+        for b in backends.all():
+            check = getattr(b, "check_consumed", None)
+            if callable(check) and result.ok:
+                check()
+        return result
+
+    def run_sync(self, inputs: Mapping[str, Any], **kwargs: Any) -> WorkflowResult:
+        """:meth:`run` for synchronous code."""
+        return asyncio.run(self.run(inputs, **kwargs))
+
+
+def load_workflow(
+    path: str | Path,
+    *,
+    roles: Iterable[str | Path] = (),
+    tools: str | Path | Mapping[str, Any] | None = None,
+    doc: PdlDocument | None = None,
+) -> Workflow:
+    """Load, check and compile an executed workflow.
+
+    Args:
+        path: the ``.pdl`` file.
+        roles: extra role folders (override built-ins).
+        tools: a ``--tools`` Python file, or a mapping of name → function (sync or async, kwargs in,
+            dict out) implementing ``API.x`` calls.
+        doc: an already loaded document for ``path``.
+
+    Raises:
+        UserError: bad file, unknown role/tool, type mismatch — at ``path:line:col``.
+    """
+    from agentflow.pdl.loader import load_pdl
+
+    document = doc if doc is not None else load_pdl(path)
+    if document.mode != "executed":
+        raise UserError(f"{path} is a guided (conversational) workflow, not an executed one",
+                        hint="run it with `agentflow run` or agentflow.runner.Workflow")
+    fns: Mapping[str, Any] = load_python_tools(tools) if isinstance(tools, str | Path) else (tools or {})
+    bindings: dict[str, ToolBinding] = {name: PythonTool(fn) for name, fn in fns.items()}
+    library = RoleLibrary(roles)
+    compiled = ExecutedWorkflow.from_document(document, library=library, tools=[*BUILTIN_TOOL_NAMES, *bindings])
+    return Workflow(compiled, bindings, Path(path).parent)
+
+
+def _inputs(values: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--input {item!r} is not KEY=VALUE", hint="write --input question='What is 2+2?'")
+        if value.startswith("@"):
+            try:
+                value = Path(value[1:]).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise UserError(f"--input {key}: cannot read {value[1:]}: {exc.strerror}") from None
+        out[key.strip()] = value
+    return out
+
+
+def run_executed_from_cli(args: Any, doc: PdlDocument) -> int:
+    """``agentflow run`` for an executed document: run, print the result and the per-role table.
+
+    Returns 0 when the run completed, 1 otherwise (the reason is printed).
+    """
+    from agentflow.runner.executed_report import print_report
+
+    wf = load_workflow(doc.path, doc=doc, tools=getattr(args, "tools", None),
+                       roles=getattr(args, "roles", None) or ())
+    plan = parse_backend_args(list(getattr(args, "backend", None) or []))
+    budgets = Budgets(
+        max_tokens=getattr(args, "max_tokens", None), max_cost_usd=getattr(args, "max_cost", None),
+        max_role_calls=getattr(args, "max_calls", None), timeout_s=getattr(args, "timeout", None),
+    )
+    sinks: list[EventSink] = []
+    writer = JsonlTraceWriter(args.trace) if getattr(args, "trace", None) else None
+    if writer is not None:
+        sinks.append(writer)
+    try:
+        result = wf.run_sync(_inputs(getattr(args, "input", None) or []), backend=plan, budgets=budgets, sinks=sinks,
+                             run_id=getattr(args, "run_id", None))
+    finally:
+        if writer is not None:
+            writer.close()
+    print_report(result, quiet=bool(getattr(args, "quiet", False)))
+    return 0 if result.ok else 1
