@@ -83,8 +83,7 @@ def read_facts(case: EvalCase, events: Iterable[Mapping[str, Any]]) -> SessionFa
                                          "reason": ev.get("reason", ""), "controller": ev.get("controller", "")})
                 continue
             facts.executed.append(name)
-            unknown = bool(rules) and name not in rules
-            if unknown or any(pre not in done for pre in rules.get(name, [])):
+            if any(pre not in done for pre in rules.get(name, [])):
                 facts.leaked.append(name)
             done.add(name)
             facts.transcript.append({"who": "call", "name": name, "args": ev.get("args", {})})

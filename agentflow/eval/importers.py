@@ -135,7 +135,7 @@ def import_fixed_queries(folder: str | Path, workflows: str | Path, *, seed: int
                                 location=Location(str(qfile), lineno, 1))
             sid = str(raw.get("eval_session_id") or f"{qfile.stem}-{lineno}")
             cases.append(EvalCase(
-                id=f"{qfile.stem}-{sid[:8]}",
+                id=f"{qfile.stem}-{lineno:03d}-{sid[:8]}",
                 workflow=str(pdl),
                 tools_spec=str(tools) if tools.is_file() else None,
                 user=UserSpec(turns=[str(q) for q in queries]),
