@@ -208,14 +208,18 @@ class _Checker:
             hint = f"'{call.name}' is an ANSWER: write ANSWER.{call.name}()"
         else:
             hint = _hint(call.name, self.api_names) or "declare it under APIs: or in the tool file"
-        where = "in the file nor in its tool file" if self.doc.tools_path else "under APIs: (and no tool file)"
-        self.add("error", call.name_span, f"API '{call.name}' is declared nowhere (not {where})", hint,
-                 "undeclared-api")  # fmt: skip
+        where = "neither in this file nor in its tool file" if self.doc.tools_path else "not under APIs:"
+        self.add("error", call.name_span, f"API '{call.name}' is declared nowhere ({where})", hint, "undeclared-api")
 
     def bare_call(self, call: Call) -> None:
         name = call.name
         if name in self.defs or name in _BUILTIN_CALLS:
             return
+        if self.executed:
+            from agentflow.pdl.executed.builtins import BUILTINS  # executed-mode functions (majority, join, ...)
+
+            if name in BUILTINS:
+                return
         if self.doc.api(name) is not None:
             self.add("warning", call.name_span, f"call to API '{name}' without the 'API.' prefix",
                      f"write API.{name}(...)", "missing-prefix")  # fmt: skip

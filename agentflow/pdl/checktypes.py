@@ -38,6 +38,14 @@ def _literal_type(value: Any) -> str | None:
     return None
 
 
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _compatible(declared: str, literal: str) -> bool:
     numeric = {"integer", "number"}
     return declared == literal or (declared in numeric and literal in numeric)
@@ -122,8 +130,13 @@ def _compare_types(
         for lit in literals:
             lt = _literal_type(lit.value)
             if declared and lt and not _compatible(declared, lt):
-                out.append(_diag(severity, cond.span, f"'{left.id}' is {declared} but is compared with the "
-                                 f"{lt} {lit.value!r}", None, "type-mismatch"))  # fmt: skip
+                hint = None
+                if isinstance(lit.value, str) and declared in ("integer", "number") and _numeric(lit.value):
+                    hint = f"compare with the number {lit.value.strip()}"
+                elif declared == "string" and not isinstance(lit.value, str):
+                    hint = f'compare with the text "{lit.value}"'
+                msg = f"'{left.id}' is {declared} but is compared with the {lt} {lit.value!r}"
+                out.append(_diag(severity, cond.span, msg, hint, "type-mismatch"))
             allowed = enums.get(left.id)
             if allowed and isinstance(lit.value, str) and lit.value not in allowed:
                 out.append(_diag("error", cond.span, f"{lit.value!r} is not one of the available_types of "

@@ -29,6 +29,7 @@ from agentflow.pdl.ast import (
     While,
 )
 from agentflow.pdl.document import PdlDocument
+from agentflow.pdl.expr import Const
 
 __all__ = ["flowchart", "to_dot", "to_mermaid"]
 
@@ -101,7 +102,8 @@ class _Builder:
             inner = _Loop(head)
             exits = self.block(stmt.body, [(head, "yes")], inner, end)
             self.link([(s, lbl or "loop") for s, lbl in exits], head)
-            return [(head, "no"), *inner.breaks]
+            forever = isinstance(stmt, While) and isinstance(stmt.cond.expr, Const) and stmt.cond.expr.value is True
+            return [*([] if forever else [(head, "no")]), *inner.breaks]
         elif isinstance(stmt, Parallel):
             fork = self.node("fork", "parallel")
             self.link(preds, fork)
