@@ -135,7 +135,7 @@ def test_dialects_resolve_to_declarations() -> None:
     news = parse_file(CORPUS / "FA/dataset/example/pdl/000.yaml")
     loop_call = next(news.calls())
     assert (loop_call.kind, loop_call.name) == ("ANSWER", "请用户提供必要信息")
-    in_condition = [c for c in news.calls() if c.kind == "API"][0]
+    in_condition = next(c for c in news.calls() if c.kind == "API")
     assert in_condition.name == "check_location" and [a.text for a in in_condition.args] == ["news_location"]
     restaurant = parse_file(CORPUS / "FA/dataset/v241127_converted_llm/pdl/002.yaml")
     names = [c.name for c in restaurant.calls()]

@@ -23,7 +23,8 @@ EXPECTED = {
     "empty.pdl": "1:1: error: empty file (hint: a PDL file is a mapping with Name, Desc, APIs, ANSWERs, Procedure)",
     "no_procedure.pdl": "1:1: error: no procedure: add a 'Procedure:' (or 'PDL:') block",
     "orphan_else.pdl": "5:3: error: 'else' without a matching 'if' (hint: indent it like its 'if' line)",
-    "precondition_cycle.pdl": "4:11: error: precondition cycle: a -> b -> a (hint: no API can ever run; remove one edge)",
+    "precondition_cycle.pdl": "4:11: error: precondition cycle: a -> b -> a"
+    " (hint: no API can ever run; remove one edge)",
     "prose_condition.pdl": "8:6: error: 'the draft looks good enough' is not a machine-checkable expression"
     " (hint: executed workflows need code here, e.g. verdict.ok or score >= 8)",
     "reply_called_as_api.pdl": "9:20: error: API 'ask_order_id' is declared nowhere (not under APIs:)"
