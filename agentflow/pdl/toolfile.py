@@ -110,6 +110,7 @@ def tool_from_mapping(data: dict[str, Any]) -> tuple[ToolSpec, str] | None:
             description=str(desc or ""),
             parameters=_fields_schema(data.get("Input parameters")),
             returns=_fields_schema(data.get("Output parameters")),
+            **_policies(data),
         )
         return spec, "flowbench"
     if not isinstance(data.get("name"), str | int):
@@ -124,8 +125,20 @@ def tool_from_mapping(data: dict[str, Any]) -> tuple[ToolSpec, str] | None:
         parameters=_object(data.get("parameters")),
         returns=_object(returns_raw),
         http=http,
+        **_policies(data),
     )
     return spec, fmt
+
+
+def _policies(data: dict[str, Any]) -> dict[str, Any]:
+    """``idempotent`` / ``secret_fields`` of an entry (the durable journal's retry policy, redaction)."""
+    out: dict[str, Any] = {}
+    if isinstance(data.get("idempotent"), bool):
+        out["idempotent"] = data["idempotent"]
+    fields = data.get("secret_fields")
+    if isinstance(fields, list | tuple):
+        out["secret_fields"] = tuple(str(f) for f in fields)
+    return out
 
 
 def _has_platform_types(raw: Any) -> bool:
