@@ -1,0 +1,30 @@
+"""Backend wrappers — retry, fallback, cache, record/replay, rate limit, cost ledger and budgets —
+and :func:`wrap` / :func:`build_stack` to compose them. Each wrapper takes a backend and is one."""
+
+from agentflow.backends.wrappers.cache import CachedBackend, SqliteCache
+from agentflow.backends.wrappers.fallback import FallbackBackend
+from agentflow.backends.wrappers.ledger import Budget, CallRecord, CostLedger, MeteredBackend
+from agentflow.backends.wrappers.ratelimit import RateLimitedBackend, RateLimiter
+from agentflow.backends.wrappers.record import RecordingBackend, ReplayBackend, ReplayMissing, ReplayStore
+from agentflow.backends.wrappers.retry import RetryBackend, RetryPolicy
+from agentflow.backends.wrappers.stack import build_stack, wrap
+
+__all__ = [
+    "Budget",
+    "CachedBackend",
+    "CallRecord",
+    "CostLedger",
+    "FallbackBackend",
+    "MeteredBackend",
+    "RateLimitedBackend",
+    "RateLimiter",
+    "RecordingBackend",
+    "ReplayBackend",
+    "ReplayMissing",
+    "ReplayStore",
+    "RetryBackend",
+    "RetryPolicy",
+    "SqliteCache",
+    "build_stack",
+    "wrap",
+]

@@ -1,0 +1,237 @@
+"""The cost ledger (one record per model call: tokens, latency, dollars) and hard budgets.
+
+:class:`MeteredBackend` is the outermost wrapper of a stack. Before each call it checks the
+:class:`Budget` against the shared :class:`CostLedger` and refuses with
+:class:`~agentflow.errors.BudgetExceeded` once a limit is reached — the run stops cleanly between
+calls, never with a half-delivered answer. A call that starts under budget completes and is recorded
+even if it crosses a limit; the next call is refused. The time budget also bounds a call in flight.
+
+Dollars come from a :class:`~agentflow.backends.pricing.PriceTable`; local models (``hf:``, ``local``,
+``vllm:``) are charged by compute time (the call's wall time). Cache hits (``usage.calls == 0``) cost 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from agentflow.backends.base import Backend, ChatRequest, ChatResponse, StreamChunk
+from agentflow.backends.pricing import LOCAL_PREFIXES, PriceTable
+from agentflow.backends.wrappers._common import ResponseBuilder, aclose_all
+from agentflow.errors import BudgetExceeded
+from agentflow.messages import Usage
+
+__all__ = ["Budget", "CallRecord", "CostLedger", "MeteredBackend"]
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One model call as the ledger saw it."""
+
+    backend: str
+    model: str
+    role: str
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int
+    latency_s: float
+    compute_s: float
+    cost_usd: float
+    provider_calls: int
+    ok: bool
+    error: str = ""
+
+    def event_fields(self) -> dict[str, Any]:
+        """Fields for an ``llm_call`` trace event."""
+        return asdict(self)
+
+
+@dataclass
+class CostLedger:
+    """All calls of a run, shared by every backend stack of that run. Thread- and task-safe."""
+
+    started: float = field(default_factory=time.monotonic)
+    records: list[CallRecord] = field(default_factory=list)
+    in_flight: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, record: CallRecord) -> None:
+        with self._lock:
+            self.records.append(record)
+
+    def totals(self) -> Usage:
+        """Sum over every call (``calls`` counts calls that reached a provider)."""
+        with self._lock:
+            records = list(self.records)
+        return sum((_usage(r) for r in records), Usage())
+
+    def by_role(self) -> dict[str, Usage]:
+        """Totals per role (``""`` for calls that named none)."""
+        out: dict[str, Usage] = {}
+        with self._lock:
+            records = list(self.records)
+        for record in records:
+            out[record.role] = out.get(record.role, Usage()) + _usage(record)
+        return out
+
+    @property
+    def calls(self) -> int:
+        """Calls made, cache hits included (every answer the run received, plus failures)."""
+        with self._lock:
+            return len(self.records)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+def _usage(record: CallRecord) -> Usage:
+    return Usage(input_tokens=record.input_tokens, output_tokens=record.output_tokens,
+                 cached_tokens=record.cached_tokens, cost_usd=record.cost_usd, latency_s=record.latency_s,
+                 calls=record.provider_calls)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Hard limits for a run; ``None`` means unlimited.
+
+    Args:
+        max_tokens: input + output tokens over all calls.
+        max_cost_usd: dollars over all calls.
+        max_calls: model calls (cache hits included: each is an answer the run consumed).
+        max_seconds: wall time since the ledger started.
+    """
+
+    max_tokens: int | None = None
+    max_cost_usd: float | None = None
+    max_calls: int | None = None
+    max_seconds: float | None = None
+
+    def check(self, ledger: CostLedger) -> None:
+        """Raise :class:`BudgetExceeded` when a limit is already reached."""
+        totals = ledger.totals()
+        limits: list[tuple[str, float | None, float]] = [
+            ("tokens", self.max_tokens, totals.total_tokens),
+            ("cost_usd", self.max_cost_usd, totals.cost_usd),
+            ("calls", self.max_calls, ledger.calls + ledger.in_flight),
+            ("seconds", self.max_seconds, ledger.elapsed()),
+        ]
+        for name, limit, used in limits:
+            if limit is not None and used >= limit:
+                raise BudgetExceeded(f"{name} budget exhausted: used {used:g} of {limit:g}; the run stopped "
+                                     "before the next model call", budget=name, limit=float(limit), used=float(used))
+
+
+CallHook = Callable[[CallRecord], None]
+
+
+class MeteredBackend:
+    """Records every call in a :class:`CostLedger`, prices it, and enforces a :class:`Budget`.
+
+    The returned response's ``usage`` carries ``cost_usd`` and ``latency_s``.
+    """
+
+    def __init__(
+        self,
+        inner: Backend,
+        ledger: CostLedger,
+        *,
+        prices: PriceTable | None = None,
+        budget: Budget | None = None,
+        on_call: CallHook | None = None,
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.ledger = ledger
+        self.prices = prices or PriceTable()
+        self.budget = budget
+        self._on_call = on_call
+        self._local = inner.name.startswith(LOCAL_PREFIXES)
+
+    def _admit(self) -> float | None:
+        """Check the budget and reserve an in-flight slot; return seconds left for the call."""
+        if self.budget is None:
+            self.ledger.in_flight += 1
+            return None
+        self.budget.check(self.ledger)
+        self.ledger.in_flight += 1
+        if self.budget.max_seconds is None:
+            return None
+        return max(0.0, self.budget.max_seconds - self.ledger.elapsed())
+
+    def _record(self, request: ChatRequest, response: ChatResponse | None, latency: float,
+                error: BaseException | None) -> ChatResponse | None:
+        usage = response.usage if response is not None else Usage()
+        compute_s = latency if self._local and usage.calls else 0.0
+        cost = 0.0
+        if response is not None and usage.calls:
+            cost = self.prices.cost(self.name, usage, model=response.model, compute_s=compute_s)
+        record = CallRecord(
+            backend=self.name, model=response.model if response else "", role=request.role,
+            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, cached_tokens=usage.cached_tokens,
+            latency_s=latency, compute_s=compute_s, cost_usd=cost, provider_calls=usage.calls,
+            ok=error is None, error=f"{type(error).__name__}: {error}" if error else "",
+        )
+        self.ledger.add(record)
+        if self._on_call is not None:
+            self._on_call(record)
+        if response is None:
+            return None
+        return response.model_copy(update={"usage": usage.model_copy(update={"cost_usd": cost, "latency_s": latency})})
+
+    def _time_up(self, remaining: float) -> BudgetExceeded:
+        limit = self.budget.max_seconds if self.budget and self.budget.max_seconds else remaining
+        return BudgetExceeded(f"seconds budget exhausted during a model call (limit {limit:g}s)",
+                              budget="seconds", limit=float(limit), used=self.ledger.elapsed())
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        remaining = self._admit()
+        start = time.perf_counter()
+        try:
+            if remaining is None:
+                response = await self.inner.complete(request)
+            else:
+                try:
+                    async with asyncio.timeout(remaining):
+                        response = await self.inner.complete(request)
+                except TimeoutError:
+                    raise self._time_up(remaining) from None
+        except Exception as exc:
+            self._record(request, None, time.perf_counter() - start, exc)
+            raise
+        finally:
+            self.ledger.in_flight -= 1
+        priced = self._record(request, response, time.perf_counter() - start, None)
+        assert priced is not None
+        return priced
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        return self._stream(request)
+
+    async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        self._admit()
+        start = time.perf_counter()
+        builder = ResponseBuilder(self.inner.name)
+        recorded = False
+        try:
+            async for chunk in self.inner.stream(request):
+                builder.add(chunk)
+                if chunk.usage is not None and not recorded:  # the last chunk: price it before handing it on
+                    priced = self._record(request, builder.build(), time.perf_counter() - start, None)
+                    assert priced is not None
+                    recorded = True
+                    chunk = chunk.model_copy(update={"usage": priced.usage})
+                yield chunk
+            if not recorded:
+                self._record(request, builder.build(), time.perf_counter() - start, None)
+        except Exception as exc:
+            self._record(request, None, time.perf_counter() - start, exc)
+            raise
+        finally:
+            self.ledger.in_flight -= 1
+
+    async def aclose(self) -> None:
+        await aclose_all(self.inner)

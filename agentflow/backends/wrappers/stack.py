@@ -1,0 +1,140 @@
+"""Compose the standard backend stack — composition, not subclasses.
+
+From the outside in::
+
+    MeteredBackend (ledger, prices, budget)      one record per answer; refuses past the budget
+      RecordingBackend | ReplayBackend           whole-run record / replay (replay replaces all below)
+        CachedBackend (SQLite)                   repeated requests answered locally
+          FallbackBackend                        primary, then each fallback ...
+            RetryBackend                         ... each retried on its own transient failures
+              RateLimitedBackend                 ... each attempt waits for the shared limiter
+                provider (openai:, anthropic:, ...)
+
+Each layer is optional. :func:`wrap` stacks wrappers around backend objects you already have;
+:func:`build_stack` builds them from ``--backend`` specs (what the CLI and runner use).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from agentflow.backends.base import Backend
+from agentflow.backends.pricing import PriceTable
+from agentflow.backends.wrappers.cache import CachedBackend, SqliteCache
+from agentflow.backends.wrappers.fallback import FallbackBackend, FallbackHook
+from agentflow.backends.wrappers.ledger import Budget, CallHook, CostLedger, MeteredBackend
+from agentflow.backends.wrappers.ratelimit import RateLimitedBackend, RateLimiter
+from agentflow.backends.wrappers.record import RecordingBackend, ReplayBackend, ReplayStore
+from agentflow.backends.wrappers.retry import RetryBackend, RetryHook, RetryPolicy
+
+__all__ = ["build_stack", "wrap"]
+
+
+def _resilient(backend: Backend, retry: RetryPolicy | None, rate_limit: RateLimiter | None,
+               on_retry: RetryHook | None) -> Backend:
+    layered: Backend = backend
+    if rate_limit is not None:
+        layered = RateLimitedBackend(layered, rate_limit)
+    if retry is not None:
+        layered = RetryBackend(layered, retry, on_retry=on_retry)
+    return layered
+
+
+def wrap(
+    backend: Backend,
+    *,
+    retry: RetryPolicy | None = None,
+    fallback: Sequence[Backend] = (),
+    cache: SqliteCache | None = None,
+    rate_limit: RateLimiter | None = None,
+    record: str | Path | RecordingBackend | None = None,
+    replay: ReplayStore | None = None,
+    ledger: CostLedger | None = None,
+    budget: Budget | None = None,
+    prices: PriceTable | None = None,
+    on_call: CallHook | None = None,
+    on_retry: RetryHook | None = None,
+    on_fallback: FallbackHook | None = None,
+) -> Backend:
+    """Stack wrappers around ``backend`` (and ``fallback`` backends) in the standard order.
+
+    Args:
+        backend: the primary backend.
+        retry: retry policy applied to the primary and to each fallback separately.
+        fallback: backends tried in order when the primary (after its retries) fails.
+        cache: a shared SQLite response cache.
+        rate_limit: a limiter shared by every backend on the same account.
+        record: a JSONL path (or an existing recorder to share its file) to record every answer to.
+        replay: answer only from this recording; ``backend`` and ``fallback`` are then never called.
+        ledger: the run's cost ledger; a budget or prices without one get a fresh ledger.
+        budget: hard limits, checked before each call.
+        prices: the price table (defaults: :class:`PriceTable`).
+        on_call / on_retry / on_fallback: observers (e.g. to emit trace events).
+    """
+    if record is not None and replay is not None:
+        raise ValueError("record and replay are exclusive")
+    layered: Backend
+    if replay is not None:
+        layered = ReplayBackend(replay, name=backend.name)
+    else:
+        members = [_resilient(b, retry, rate_limit, on_retry) for b in (backend, *fallback)]
+        layered = members[0] if len(members) == 1 else FallbackBackend(members, on_fallback=on_fallback)
+        if cache is not None:
+            layered = CachedBackend(layered, cache, namespace=backend.name)
+        if isinstance(record, RecordingBackend):
+            layered = record.share(layered)
+        elif record is not None:
+            layered = RecordingBackend(layered, record)
+    if ledger is None and (budget is not None or prices is not None or on_call is not None):
+        ledger = CostLedger()
+    if ledger is not None:
+        layered = MeteredBackend(layered, ledger, prices=prices, budget=budget, on_call=on_call)
+    return layered
+
+
+def build_stack(
+    spec: str,
+    *,
+    environ: Mapping[str, str] | None = None,
+    base_dir: Path | None = None,
+    roles: set[str] | None = None,
+    fallback: Sequence[str] = (),
+    retry: RetryPolicy | None = None,
+    cache: SqliteCache | str | Path | None = None,
+    rate_limit: RateLimiter | None = None,
+    record: str | Path | RecordingBackend | None = None,
+    replay: ReplayStore | str | Path | None = None,
+    ledger: CostLedger | None = None,
+    budget: Budget | None = None,
+    prices: PriceTable | None = None,
+    on_call: CallHook | None = None,
+    on_retry: RetryHook | None = None,
+    on_fallback: FallbackHook | None = None,
+) -> Backend:
+    """Build ``spec`` (and ``fallback`` specs) with :func:`~agentflow.backends.registry.build_backend`
+    and wrap them with :func:`wrap`.
+
+    ``retry`` defaults to :class:`RetryPolicy()` for providers that talk to a network (not for
+    ``test``/``scripted:``, whose errors are deterministic). With ``replay``, no provider is built, so
+    a replayed run needs no API key. Paths for ``cache`` / ``replay`` are opened here; pass the
+    objects instead to share them between the stacks of several roles.
+
+    Raises:
+        UserError: a bad spec, a missing key, a missing recording.
+    """
+    from agentflow.backends.registry import build_backend
+
+    replay_store = ReplayStore(replay) if isinstance(replay, str | Path) else replay
+    if replay_store is not None:
+        return wrap(ReplayBackend(replay_store, name=spec), ledger=ledger, budget=budget, prices=prices,
+                    on_call=on_call)
+    primary = build_backend(spec, environ=environ, base_dir=base_dir, roles=roles)
+    fallbacks = [build_backend(s, environ=environ, base_dir=base_dir, roles=roles) for s in fallback]
+    offline = spec.split(":", 1)[0].strip().lower() in ("test", "scripted")
+    policy = retry if retry is not None else (None if offline else RetryPolicy())
+    sqlite = SqliteCache(cache) if isinstance(cache, str | Path) else cache
+    return wrap(primary, retry=policy, fallback=fallbacks, cache=sqlite, rate_limit=rate_limit, record=record,
+                ledger=ledger, budget=budget, prices=prices, on_call=on_call, on_retry=on_retry,
+                on_fallback=on_fallback)
+
