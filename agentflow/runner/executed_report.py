@@ -19,7 +19,7 @@ def role_table(result: WorkflowResult) -> Table:
     """Calls, repairs, tokens, latency and cost per role, with a total row."""
     table = Table(title=f"roles — run {result.run_id}", title_justify="left")
     for col in ("role", "calls", "repairs", "in tokens", "out tokens", "latency s", "cost $"):
-        table.add_column(col, justify="left" if col == "role" else "right")
+        table.add_column(col, justify="left" if col == "role" else "right", no_wrap=True)
     for name, st in sorted(result.stats.items()):
         table.add_row(name, str(st.calls), str(st.repairs), str(st.input_tokens), str(st.output_tokens),
                       f"{st.latency_s:.3f}", f"{st.cost_usd:.4f}")

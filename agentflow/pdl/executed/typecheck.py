@@ -21,6 +21,7 @@ __all__ = ["PLAIN", "SType", "compatible", "describe", "field_type", "infer", "r
 SType: TypeAlias = "type[Message] | str"
 
 PLAIN = ("str", "int", "float", "bool", "list", "dict", "any")
+_EXPR_CALLS = ("len", "str", "int", "float", "bool", "abs", "min", "max", "sum", "any", "all", "round")
 _ALIASES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "array": "list",
             "object": "dict", "mapping": "dict", "": "any"}
 
@@ -124,6 +125,9 @@ def infer(expr: Expr, scope: dict[str, SType]) -> tuple[SType, str | None]:  # n
     if isinstance(expr, CallExpr):
         names = {"len": "int", "str": "str", "int": "int", "float": "float", "bool": "bool", "sum": "float"}
         fname = expr.func.id if isinstance(expr.func, Name) else ""
+        if fname not in _EXPR_CALLS:
+            return "any", (f"{fname or 'this'}() cannot be called inside an expression (only "
+                           f"{', '.join(sorted(_EXPR_CALLS))}); assign it first: `x = {fname}(...)`")
         return names.get(fname, "any"), _first_problem([*expr.args, *(v for _, v in expr.kwargs)], scope)
     return "any", None
 
