@@ -125,6 +125,8 @@ class Execution:
                 status, reason = "cancelled", self.cancel_reason
         except Stop as stop:
             status, error, reason = stop.status, stop.error, stop.reason
+        except StepBudgetExceeded as exc:  # a sub-graph's budget ends its parent the same way
+            status, error, reason = "budget_exhausted", exc, str(exc)
         except Exception as exc:
             status, error, reason = "failed", exc, f"{type(exc).__name__}: {exc}"
         finally:

@@ -31,6 +31,7 @@ def validate(g: Graph) -> None:
 
     where = f"graph {g.name!r}"
     names = set(g.nodes)
+    _check_joins(g, names)
     for e in g.edges:
         if e.src == END or (e.src not in names and e.src != START):
             raise GraphBuildError(f"{where}: edge {e.src!r} -> {e.dst!r} starts at unknown node {e.src!r}",
@@ -40,7 +41,6 @@ def validate(g: Graph) -> None:
                                   hint=_known(names))
     if not any(e.src == START for e in g.edges):
         raise GraphBuildError(f"{where}: no entry", hint='add add_edge(START, "<first node>")')
-    _check_joins(g, names)
     _check_loops(g, names)
     for e in g.edges:
         if e.src != START:
