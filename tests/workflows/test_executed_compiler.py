@@ -1,0 +1,177 @@
+"""Executed-mode compiler: located compile-time errors, type checks, and run-time behaviour under stress."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentflow.backends.base import ChatRequest
+from agentflow.errors import BudgetExceeded, OutputValidationError, UserError
+from agentflow.pdl.executed import Budgets
+from agentflow.runner.executed import load_workflow
+from agentflow.testing import FunctionBackend, SchemaBackend
+
+HEAD = """Name: t
+Inputs:
+  - name: question
+    type: str
+Procedure: |
+"""
+
+
+def make(tmp_path: Path, body: str, head: str = HEAD) -> Path:
+    path = tmp_path / "t.pdl"
+    path.write_text(head + "".join(f"  {line}\n" for line in body.strip("\n").splitlines()))
+    return path
+
+
+def compile_error(tmp_path: Path, body: str) -> str:
+    with pytest.raises(UserError) as info:
+        load_workflow(make(tmp_path, body))
+    return str(info.value)
+
+
+def test_unknown_field_is_located_and_lists_fields(tmp_path: Path) -> None:
+    msg = compile_error(tmp_path, "v = ROLE.judge(question=question, candidate=question)\nif v.okay:\n    return v")
+    assert "t.pdl:7:" in msg and "Verdict has no field 'okay'" in msg and "ok, score, reason" in msg
+
+
+def test_producer_consumer_type_mismatch_names_both_types(tmp_path: Path) -> None:
+    msg = compile_error(tmp_path, """
+v = ROLE.judge(question=question, candidate=question)
+r = ROLE.refiner(question=question, candidate=question, critique=v)
+return r.text""")
+    assert "t.pdl:7:" in msg
+    assert "input 'critique' expects Critique, got Verdict" in msg
+
+
+def test_message_where_text_is_expected_suggests_text(tmp_path: Path) -> None:
+    msg = compile_error(tmp_path, """
+a = ROLE.solver(question=question)
+v = ROLE.judge(question=question, candidate=a)
+return v.ok""")
+    assert "expects str, got Answer" in msg and ".text" in msg
+
+
+def test_unknown_role_input_and_unknown_role(tmp_path: Path) -> None:
+    assert "does not consume 'answer'" in compile_error(tmp_path, "v = ROLE.judge(answer=question)\nreturn v")
+    msg = compile_error(tmp_path, "v = ROLE.juge(question=question)\nreturn v")
+    assert "juge" in msg and "t.pdl:6:" in msg
+
+
+def test_calls_inside_expressions_and_unknown_names(tmp_path: Path) -> None:
+    msg = compile_error(tmp_path, "a = ROLE.solver(question=question, context=join([question]))\nreturn a")
+    assert "join() cannot be called inside an expression" in msg
+    msg = compile_error(tmp_path, "a = ROLE.solver(question=qestion)\nreturn a")
+    assert "qestion" in msg
+
+
+def test_parallel_branches_must_bind_distinct_names(tmp_path: Path) -> None:
+    msg = compile_error(tmp_path, """
+parallel:
+    a = ROLE.solver(question=question)
+    a = ROLE.solver(question=question)
+return a""")
+    assert "two parallel branches assign 'a'" in msg
+
+
+def test_declared_type_of_target_is_checked(tmp_path: Path) -> None:
+    msg = compile_error(tmp_path, "v: Critique = ROLE.judge(question=question, candidate=question)\nreturn v")
+    assert "declared Critique but gets Verdict" in msg
+
+
+def test_inputs_are_coerced_and_checked(tmp_path: Path) -> None:
+    head = HEAD.replace("Procedure", "  - name: n\n    type: int\n    default: 2\nProcedure")
+    wf = load_workflow(make(tmp_path, "x = n * 2\nreturn x", head))
+    assert wf.run_sync({"question": "q", "n": "21"}, backend="test").output == 42
+    assert wf.run_sync({"question": "q"}, backend="test").output == 4
+    with pytest.raises(UserError, match="missing input 'question'"):
+        wf.run_sync({}, backend="test")
+    with pytest.raises(UserError, match="unknown input 'nn'"):
+        wf.run_sync({"question": "q", "nn": "1"}, backend="test")
+    with pytest.raises(UserError, match="input 'n' is not a valid int"):
+        wf.run_sync({"question": "q", "n": "many"}, backend="test")
+
+
+async def test_parallel_branches_run_concurrently(tmp_path: Path) -> None:
+    async def slow(req: ChatRequest) -> dict[str, Any]:
+        await asyncio.sleep(0.3)
+        return {"text": "x", "issues": []}
+
+    wf = load_workflow(make(tmp_path, """
+parallel:
+    a = ROLE.critic(question=question, candidate=question, aspect="a")
+    b = ROLE.critic(question=question, candidate=question, aspect="b")
+    c = ROLE.critic(question=question, candidate=question, aspect="c")
+    d = ROLE.critic(question=question, candidate=question, aspect="d")
+return [a.aspect, b.text, c.text, d.text]"""))
+    started = time.perf_counter()
+    result = await wf.run({"question": "q"}, backend=FunctionBackend(slow))
+    elapsed = time.perf_counter() - started
+    assert result.ok and result.output == ["overall", "x", "x", "x"]
+    assert elapsed < 0.9, f"4 x 0.3 s branches took {elapsed:.2f} s: not concurrent"
+
+
+async def test_loop_budget_ends_loop_cleanly_with_note(tmp_path: Path) -> None:
+    wf = load_workflow(make(tmp_path, """
+n = 0
+while n < 100 max 4:
+    v = ROLE.judge(question=question, candidate=question)
+    n = n + 1
+return n"""))
+    result = await wf.run({"question": "q"}, backend=SchemaBackend())
+    assert result.ok and result.output == 4
+    assert result.stats["judge"].calls == 4
+    assert result.notes and "budget of 4 iteration(s)" in result.notes[0]
+
+
+async def test_nested_loops_reset_their_budget_per_entry(tmp_path: Path) -> None:
+    wf = load_workflow(make(tmp_path, """
+total = 0
+for i in [1, 2, 3] max 3:
+    j = 0
+    while j < 2 max 2:
+        j = j + 1
+        total = total + 1
+return total"""))
+    result = await wf.run({"question": "q"}, backend="test")
+    assert result.output == 6 and result.notes == []
+
+
+async def test_role_call_budget_stops_the_run_with_a_clear_message(tmp_path: Path) -> None:
+    wf = load_workflow(make(tmp_path, """
+v = ROLE.judge(question=question, candidate=question)
+while v.ok max 10:
+    v = ROLE.judge(question=question, candidate=question)
+return v"""))
+    result = await wf.run({"question": "q"}, backend="test", budgets=Budgets(max_role_calls=3))
+    assert result.status == "failed"
+    assert isinstance(result.error, BudgetExceeded)
+    assert "role-call budget of 3 spent before 'judge' at" in str(result.error)
+    assert result.stats["judge"].calls == 3
+    tokens = await wf.run({"question": "q"}, backend="test", budgets=Budgets(max_tokens=200))
+    assert isinstance(tokens.error, BudgetExceeded) and "token budget of 200 exceeded" in str(tokens.error)
+
+
+async def test_invalid_output_fails_with_raw_output(tmp_path: Path) -> None:
+    wf = load_workflow(make(tmp_path, "v = ROLE.judge(question=question, candidate=question)\nreturn v"))
+    backend = FunctionBackend(lambda req: "looks fine to me")
+    result = await wf.run({"question": "q"}, backend=backend)
+    assert result.status == "failed" and isinstance(result.error, OutputValidationError)
+    assert "looks fine to me" in str(result.error)
+    assert len(backend.requests) == 3  # one call + two repairs (judge.yaml retry.repairs)
+
+
+def test_sdk_python_graph_matches_roles_per_role_backends(tmp_path: Path) -> None:
+    wf = load_workflow(make(tmp_path, """
+a = ROLE.solver(question=question)
+v = ROLE.judge(question=question, candidate=a.text)
+return [a.text, v.reason]"""))
+    judge = FunctionBackend(lambda req: {"ok": True, "reason": "judged by the judge backend"})
+    result = wf.run_sync({"question": "q"}, backend={"*": "test", "judge": judge})
+    assert result.output == ["test", "judged by the judge backend"]
+    assert [r.role for r in judge.requests] == ["judge"]
