@@ -164,7 +164,11 @@ class _Checker:
                 elif kind == "API":
                     graph.add_edge(name_key(vc.api), name_key(decl.name))
         seen_cycles: set[frozenset[str]] = set()
-        for cycle in nx.simple_cycles(graph):
+        order = {name_key(a.name): i for i, a in reversed(list(enumerate(doc.apis)))}
+        for found in nx.simple_cycles(graph):
+            # start each cycle at its first-declared API so the message is stable across runs
+            k = min(range(len(found)), key=lambda i: order.get(found[i], len(order)))
+            cycle = found[k:] + found[:k]
             key = frozenset(cycle)
             if key in seen_cycles:
                 continue
