@@ -142,6 +142,8 @@ class Workflow:
             writer = JsonlTraceWriter(trace, Redactor(secret_env_values(os.environ), fields))
             all_sinks.append(writer)
         bus = EventBus(run_id or new_id("run"), all_sinks)
+        if getattr(channel, "bus", False) is None:  # a simulated user reports its model calls on the run's bus
+            channel.bus = bus  # type: ignore[union-attr]
         try:
             session = self.session(bus=bus, **session_kwargs)
             result = await run_session(session, channel)

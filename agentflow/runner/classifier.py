@@ -8,6 +8,8 @@ out of their label.
 
 from __future__ import annotations
 
+from typing import Any
+
 from agentflow.backends.base import Backend
 from agentflow.controllers import Classification, RuleClassifier, SessionState, WorkflowRules
 from agentflow.controllers.taxonomy import IN_WORKFLOW
@@ -23,6 +25,7 @@ class RoleClassifier:
         self.backend = backend
         self.bus = bus
         self.history_items = history_items
+        self._role: Any = None
 
     async def classify(self, text: str, state: SessionState, rules: WorkflowRules) -> Classification:
         from agentflow.roles import RoleLibrary, invoke_role
@@ -30,8 +33,10 @@ class RoleClassifier:
         turns = [h for h in state.history if h.role in ("user", "agent")]
         history = [{"role": h.role, "text": h.text} for h in turns[-self.history_items - 1 : -1]]
         agent_message = next((h.text for h in reversed(turns) if h.role == "agent"), "")
+        if self._role is None:  # loaded once per classifier: role files are parsed and compiled
+            self._role = RoleLibrary().get("oow_classifier")
         result = await invoke_role(
-            RoleLibrary().get("oow_classifier"), self.backend,
+            self._role, self.backend,
             {"user_message": text, "agent_message": agent_message, "workflow": rules.name, "history": history},
             bus=self.bus,
         )

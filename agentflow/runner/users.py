@@ -160,6 +160,7 @@ class SimulatedUser:
         self.turn = 0
         self.done = False
         self.history: list[dict[str, str]] = []
+        self._role: Any = None
 
     async def next_message(self, agent_reply: str | None) -> str | None:
         from agentflow.roles import RoleLibrary, invoke_role
@@ -173,8 +174,9 @@ class SimulatedUser:
         subtype = self.oow_schedule.get(self.turn)
         if subtype:
             oow = f"{subtype}: {_describe(subtype)}"
-        role = RoleLibrary().get("user_simulator")
-        result = await invoke_role(role, self.backend, {"profile": self.profile, "history": self.history,
+        if self._role is None:
+            self._role = RoleLibrary().get("user_simulator")
+        result = await invoke_role(self._role, self.backend, {"profile": self.profile, "history": self.history,
                                                         "agent_message": agent_reply or "", "oow": oow},
                                    bus=self.bus)
         text = str(getattr(result.output, "text", "")).strip() or "..."
