@@ -143,7 +143,7 @@ class Workflow:
             all_sinks.append(writer)
         bus = EventBus(run_id or new_id("run"), all_sinks)
         if getattr(channel, "bus", False) is None:  # a simulated user reports its model calls on the run's bus
-            channel.bus = bus  # type: ignore[union-attr]
+            channel.bus = bus  # type: ignore[attr-defined]
         try:
             session = self.session(bus=bus, **session_kwargs)
             result = await run_session(session, channel)
