@@ -38,35 +38,51 @@ _COMPARE: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
 class Condition:
     """A declarative predicate over a message. Combine with ``&``, ``|`` and ``~``."""
 
-    __slots__ = ("args", "op", "path", "value")
+    __slots__ = ("_test", "args", "op", "path", "value")
 
     def __init__(self, op: str, path: str = "", value: Any = None, args: tuple[Condition, ...] = ()) -> None:
+        if op not in _COMPARE and op not in ("and", "or", "not", "is_a", "truthy", "empty"):
+            raise ValueError(f"unknown condition operator {op!r}")
         self.op = op
         self.path = path
         self.value = value
         self.args = args
+        self._test: Callable[[Any], bool] = self._compile()
 
     def __call__(self, message: Message) -> bool:
-        op = self.op
+        return self._test(message)
+
+    def _compile(self) -> Callable[[Any], bool]:
+        """Build the predicate once, so evaluating an edge condition is one or two calls."""
+        op, args, value = self.op, self.args, self.value
         if op == "and":
-            return all(a(message) for a in self.args)
+            return lambda m: all(a(m) for a in args)
         if op == "or":
-            return any(a(message) for a in self.args)
+            return lambda m: any(a(m) for a in args)
         if op == "not":
-            return not self.args[0](message)
+            inner = args[0]
+            return lambda m: not inner(m)
         if op == "is_a":
-            return bool(message.kind in self.value)
-        got = _get(message, self.path)
-        if got is _MISSING:
-            return False
+            kinds = frozenset(value)
+            return lambda m: m.kind in kinds
+        parts = tuple(self.path.split("."))
+        get = (lambda m: getattr(m, parts[0], _MISSING)) if len(parts) == 1 else (lambda m: _get(m, parts))
         if op == "truthy":
-            return bool(got)
+            return lambda m: (got := get(m)) is not _MISSING and bool(got)
         if op == "empty":
-            return not got
-        try:
-            return bool(_COMPARE[op][1](got, self.value))
-        except TypeError:
-            return False
+            return lambda m: (got := get(m)) is not _MISSING and not got
+        compare = _COMPARE[op][1]
+
+        def test(m: Any) -> bool:
+            got = get(m)
+            if got is _MISSING:
+                return False
+            try:
+                return bool(compare(got, value))
+            except TypeError:
+                return False
+
+        return test
 
     def __and__(self, other: Condition) -> Condition:
         return Condition("and", args=(self, other))
@@ -215,9 +231,9 @@ def any_of(*conds: Condition) -> Condition:
     return Condition("or", args=tuple(conds))
 
 
-def _get(message: Any, path: str) -> Any:
+def _get(message: Any, parts: tuple[str, ...]) -> Any:
     value = message
-    for part in path.split("."):
+    for part in parts:
         value = value.get(part, _MISSING) if isinstance(value, dict) else getattr(value, part, _MISSING)
         if value is _MISSING:
             return _MISSING

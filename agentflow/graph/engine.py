@@ -20,6 +20,7 @@ from agentflow.errors import RunError, StepBudgetExceeded
 from agentflow.events import EventBus
 from agentflow.messages import Message
 
+from .builder import END
 from .joins import Joined
 from .nodes import RunContext
 from .result import RunResult, RunStatus
@@ -76,13 +77,13 @@ class Execution:
         self.max_steps = max_steps
         self.checkpoint = checkpoint
         self.steps = 0
-        self.counts: dict[str, int] = {}
-        self.loops: dict[str, int] = {}
+        self.counts: list[int] = [0] * len(plan.nodes)  # by NodePlan.index; a dict only in results
+        self.loops: dict[str, int] = {}  # small per-run dicts: an in-flight run should stay a few KB
         self.pending: dict[int, tuple[str, Message]] = {}
-        self.joins: dict[str, list[tuple[str, Message]]] = {}
+        self.joins: dict[str, list[tuple[str, Message]]] | None = None  # made on first join deposit
         self.outputs: list[Message] = []
         self.messages: list[Message] | None = [] if keep_messages else None
-        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self.tasks: dict[int, asyncio.Task[None]] | None = None  # made on first fan-out
         self.next_bid = 0
         self.main: asyncio.Task[Any] | None = None
         self.idle: asyncio.Future[None] | None = None
@@ -106,7 +107,7 @@ class Execution:
                     for name, msg in starts:
                         self._spawn(name, msg)
                 while True:
-                    while self.tasks:
+                    while self.tasks:  # None or empty: nothing runs in parallel
                         self.idle = asyncio.get_running_loop().create_future()
                         await self.idle
                     flushed = self._flush_join()
@@ -133,6 +134,10 @@ class Execution:
             await self._cancel_tasks()
         return self.result(status, error, reason)
 
+    def node_counts(self) -> dict[str, int]:
+        """Executions per node, for the nodes that ran."""
+        return {n: c for n, c in zip(self.plan.nodes, self.counts, strict=True) if c}
+
     def result(self, status: RunStatus, error: BaseException | None, reason: str) -> RunResult:
         """The :class:`RunResult` (with a snapshot unless the run completed)."""
         snap = None if status == "completed" else self.snapshot()
@@ -141,7 +146,7 @@ class Execution:
             outputs=self.outputs,
             messages=self.messages if self.messages is not None else [],
             steps=self.steps,
-            node_counts=self.counts,
+            node_counts=self.node_counts(),
             loop_counts=self.loops,
             run_id=self.ctx.run_id,
             error=error,
@@ -184,7 +189,7 @@ class Execution:
                 out = await (p.call(msg, ctx) if p.pass_ctx else p.call(msg))
             else:
                 out = await self._timed(p, msg)
-            counts[name] = counts.get(name, 0) + 1
+            counts[p.index] += 1
             nxt = p.single
             if nxt is not None and out is not None and isinstance(out, p.out_types):
                 if messages is not None:
@@ -250,17 +255,12 @@ class Execution:
 
     def _route(self, bid: int, p: NodePlan, out: Message) -> tuple[str, Message] | None:
         """Where ``out`` goes; starts tasks for a fan-out. Returns the inline continuation, if any."""
-        from .builder import END
-
-        if p.single is not None:
-            targets = [p.single]
-        else:
-            targets = [dst for when, dst in p.edges if when is None or when(out)]
-            for when, dst in p.cases:
-                if when is None or when(out):
-                    targets.append(dst)
-                    break
+        targets = [p.single] if p.single is not None else _targets(p, out)
         bus = self.bus
+        if len(targets) == 1 and (bus is None or not bus.active):
+            dst = targets[0]
+            if dst != END and dst not in self.plan.joins:
+                return dst, out
         if bus is not None and bus.active:
             for dst in targets:
                 bus.emit("edge", graph=self.plan.name, src=p.name, dst=dst, kind=out.kind)
@@ -287,6 +287,8 @@ class Execution:
     # -- joins -------------------------------------------------------------------------------
     def _deposit(self, bid: int, join: str, src: str, out: Message) -> Joined | None:
         spec = self.plan.joins[join]
+        if self.joins is None:
+            self.joins = {}
         buf = self.joins.setdefault(join, [])
         buf[:] = [(s, m) for s, m in buf if s != src]
         buf.append((src, out))
@@ -310,15 +312,15 @@ class Execution:
         for other, (node_name, _) in list(self.pending.items()):
             if other != bid and node_name in upstream:
                 del self.pending[other]
-                task = self.tasks.get(other)
+                task = self.tasks.get(other) if self.tasks is not None else None
                 if task is not None:
                     task.cancel()
 
     def _flush_join(self) -> tuple[str, Message] | None:
         """Once nothing runs: fire an ``all`` join with what arrived, or fail an unmet quorum."""
-        for join, buf in list(self.joins.items()):
+        for join, buf in list((self.joins or {}).items()):
             spec = self.plan.joins[join]
-            del self.joins[join]
+            del self.joins[join]  # type: ignore[union-attr]
             if spec.mode.name == "quorum":
                 raise Stop("failed", RunError(
                     f"join {join!r}: quorum({spec.mode.k}) not reached, {len(buf)} of {len(spec.sources)} arrived"
@@ -330,8 +332,6 @@ class Execution:
     # -- budgets -----------------------------------------------------------------------------
     def _loop_gate(self, p: NodePlan, msg: Message) -> str | None:
         """Count a loop iteration; when spent, the node to go to instead ("" = END), or stop."""
-        from .builder import END
-
         lb = p.loop
         assert lb is not None
         used = self.loops.get(lb.name, 0)
@@ -366,6 +366,8 @@ class Execution:
     def _spawn(self, name: str, msg: Message) -> None:
         bid = self._bid()
         self.pending[bid] = (name, msg)
+        if self.tasks is None:
+            self.tasks = {}
         self.tasks[bid] = asyncio.get_running_loop().create_task(self._branch(bid, name, msg))
 
     async def _branch(self, bid: int, name: str, msg: Message) -> None:
@@ -379,13 +381,15 @@ class Execution:
                 if self.main is not None:
                     self.main.cancel()
         finally:
-            self.tasks.pop(bid, None)
+            tasks = self.tasks
+            assert tasks is not None
+            tasks.pop(bid, None)
             idle = self.idle
-            if not self.tasks and idle is not None and not idle.done():
+            if not tasks and idle is not None and not idle.done():
                 idle.set_result(None)
 
     async def _cancel_tasks(self) -> None:
-        tasks = list(self.tasks.values())
+        tasks = list(self.tasks.values()) if self.tasks else []
         for t in tasks:
             t.cancel()
         if tasks:
@@ -404,10 +408,10 @@ class Execution:
             graph=self.plan.name,
             seq=self.bus.seq if self.bus is not None else 0,
             steps=self.steps,
-            node_counts=dict(self.counts),
+            node_counts=self.node_counts(),
             loop_counts=dict(self.loops),
             pending=tuple(enc(n, m) for _, (n, m) in sorted(self.pending.items())),
-            joins={j: tuple(enc(j, m, s) for s, m in buf) for j, buf in self.joins.items()},
+            joins={j: tuple(enc(j, m, s) for s, m in buf) for j, buf in (self.joins or {}).items()},
             outputs=tuple(enc("", m) for m in self.outputs),
         )
 
@@ -416,3 +420,16 @@ class Execution:
         res = self.checkpoint(self.snapshot())
         if inspect.isawaitable(res):
             await res
+
+
+def _targets(p: NodePlan, out: Message) -> list[str]:
+    """The destinations of ``out``: every plain edge that holds, then the first branch case that holds."""
+    targets = []
+    for when, dst in p.edges:
+        if when is None or when(out):
+            targets.append(dst)
+    for when, dst in p.cases:
+        if when is None or when(out):
+            targets.append(dst)
+            break
+    return targets

@@ -18,7 +18,6 @@ import inspect
 import types
 import typing
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from agentflow.errors import GraphBuildError
@@ -31,7 +30,6 @@ TypeSpec = Any
 """A message type annotation: a Message subclass, or a union of them (``A | B``, ``Union[A, B]``)."""
 
 
-@dataclass(slots=True)
 class RunContext:
     """What a node may know about the run it is part of (passed as the second argument).
 
@@ -40,14 +38,34 @@ class RunContext:
         bus: the run's event bus, or ``None`` when nobody listens.
         graph: the name of the graph executing the node (a sub-graph has its own name).
         depth: 0 for the top graph, 1 for a sub-graph inside it, and so on.
-        data: free per-run storage for nodes that must share something beyond messages.
+        data: free per-run storage for nodes that must share something beyond messages
+            (made on first use, so a run that does not need it does not pay for it).
     """
 
-    run_id: str
-    bus: EventBus | None = None
-    graph: str = ""
-    depth: int = 0
-    data: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("_data", "bus", "depth", "graph", "run_id")
+
+    def __init__(
+        self,
+        run_id: str,
+        bus: EventBus | None = None,
+        graph: str = "",
+        depth: int = 0,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self.run_id = run_id
+        self.bus = bus
+        self.graph = graph
+        self.depth = depth
+        self._data = data
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = {}
+        return self._data
+
+    def __repr__(self) -> str:
+        return f"RunContext(run_id={self.run_id!r}, graph={self.graph!r}, depth={self.depth})"
 
     def emit(self, type: str, **fields: Any) -> None:
         """Emit a custom event on the run's bus (no-op when nobody listens)."""

@@ -23,13 +23,16 @@ class NodePlan:
     executor then skips routing altogether (the common case of a chain).
     """
 
-    __slots__ = ("call", "cases", "edges", "loop", "name", "out_names", "out_types", "pass_ctx", "single", "timeout")
+    __slots__ = (
+        "call", "cases", "edges", "index", "loop", "name", "out_names", "out_types", "pass_ctx", "single", "timeout",
+    )
 
-    def __init__(self, g: Graph, name: str) -> None:
+    def __init__(self, g: Graph, name: str, index: int) -> None:
         from .builder import END
 
         node = g.nodes[name]
         self.name = name
+        self.index = index
         if isinstance(node, FunctionNode) and not node.takes_ctx:
             self.call: Callable[..., Awaitable[Message | None]] = node.fn
             self.pass_ctx = False
@@ -63,7 +66,7 @@ class Plan:
 
         self.name = g.name
         self.max_steps = g.max_steps
-        self.nodes: dict[str, NodePlan] = {n: NodePlan(g, n) for n in g.nodes}
+        self.nodes: dict[str, NodePlan] = {n: NodePlan(g, n, i) for i, n in enumerate(g.nodes)}
         self.joins: dict[str, JoinSpec] = dict(g.joins)
         self.entries: tuple[tuple[When, str], ...] = tuple((e.when, e.dst) for e in g.edges if e.src == START)
         ins: list[type[Message]] = []

@@ -10,7 +10,7 @@ snapshot of another graph) raises :class:`~agentflow.errors.UserError`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Generator
+from collections.abc import Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
 from agentflow._ids import new_id
@@ -48,7 +48,7 @@ class CompiledGraph:
         """What a run can output."""
         return self.plan.output_types
 
-    async def run(
+    def run(
         self,
         message: Message | None = None,
         *,
@@ -60,8 +60,11 @@ class CompiledGraph:
         checkpoint: Checkpoint | None = None,
         keep_messages: bool = True,
         context: RunContext | None = None,
-    ) -> RunResult:
-        """Run the graph on ``message`` (or resume ``snapshot``) and return how it ended.
+    ) -> Coroutine[Any, Any, RunResult]:
+        """Run the graph on ``message`` (or resume ``snapshot``); await it for how the run ended.
+
+        ``run`` checks its arguments at once and returns the run's coroutine (one frame less per
+        in-flight run than an ``async def`` wrapper: W4 of the benchmark holds 1000 of them).
 
         Args:
             message: the input, delivered to the entry node(s).
@@ -80,8 +83,8 @@ class CompiledGraph:
         execution, starts = self._prepare(message, snapshot, bus, run_id, max_steps, checkpoint, keep_messages,
                                           context)
         if timeout is None:
-            return await execution.execute(starts)
-        return await _with_timeout(execution, starts, timeout)
+            return execution.execute(starts)
+        return _with_timeout(execution, starts, timeout)
 
     def start(self, message: Message | None = None, **kwargs: Any) -> RunHandle:
         """Start a run in a new task and return a handle that can cancel it (same arguments as ``run``)."""
@@ -150,11 +153,14 @@ class CompiledGraph:
             if p.node not in self.plan.nodes:
                 raise UserError(f"snapshot names node {p.node!r}, which graph {self.name!r} does not have")
         ex.steps = snap.steps
-        ex.counts.update(snap.node_counts)
+        for i, n in enumerate(self.plan.nodes):
+            ex.counts[i] = snap.node_counts.get(n, 0)
         ex.loops.update(snap.loop_counts)
         ex.outputs.extend(decode_message(o.kind, o.data, kinds) for o in snap.outputs)
-        for j, deps in snap.joins.items():
-            ex.joins[j] = [(d.source, decode_message(d.kind, d.data, kinds)) for d in deps]
+        if snap.joins:
+            ex.joins = {
+                j: [(d.source, decode_message(d.kind, d.data, kinds)) for d in deps] for j, deps in snap.joins.items()
+            }
         bus = ex.bus
         if bus is not None and bus.active:
             bus.emit("run_resume", graph=self.name, steps=snap.steps, pending=[p.node for p in snap.pending])
