@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agentflow.pdl.ast import Arg, Call, CallKind, Target
-from agentflow.pdl.expr import ExprSyntaxError, ListExpr, parse_expr
+from agentflow.pdl.ast import Arg, Call, CallKind, Span, Target
+from agentflow.pdl.expr import ExprSyntaxError, parse_expr
 from agentflow.pdl.lines import LogicalLine
 
 __all__ = ["CallMatch", "build_call", "find_calls", "match_call", "parse_args", "split_top"]
@@ -33,6 +33,12 @@ class CallMatch:
     open_at: int | None
     end: int
     closed: bool
+
+    def shifted(self, by: int) -> CallMatch:
+        """The same match ``by`` characters further right (a condition's offset in its line)."""
+        open_at = None if self.open_at is None else self.open_at + by
+        return CallMatch(self.kind, self.name, self.style, self.start + by, self.name_start + by,
+                         self.name_end + by, open_at, self.end + by, self.closed)  # fmt: skip
 
 
 def _matching_paren(text: str, open_at: int) -> int | None:
@@ -163,14 +169,12 @@ def parse_args(line: LogicalLine, start: int, end: int) -> tuple[Arg, ...]:
 
 
 def _is_list(text: str) -> bool:
-    try:
-        return isinstance(parse_expr(text), ListExpr)
-    except ExprSyntaxError:
-        return _matching_paren(text, 0) == len(text) - 1
+    """``[ ... ]`` whose opening bracket closes at the very end (one list, not ``[a] + [b]``)."""
+    return _matching_paren(text, 0) == len(text) - 1
 
 
-def build_call(line: LogicalLine, cm: CallMatch, targets: tuple[Target, ...] = ()) -> Call:
-    """A :class:`Call` node from a match on ``line``."""
+def build_call(line: LogicalLine, cm: CallMatch, targets: tuple[Target, ...] = (), span: Span | None = None) -> Call:
+    """A :class:`Call` node from a match on ``line`` (``span`` defaults to the call's own text)."""
     args: tuple[Arg, ...] = ()
     if cm.open_at is not None:
         args = parse_args(line, cm.open_at + 1, cm.end - 1 if cm.closed else cm.end)
@@ -178,7 +182,7 @@ def build_call(line: LogicalLine, cm: CallMatch, targets: tuple[Target, ...] = (
     return Call(
         kind=cm.kind,
         name=name,
-        span=line.span(cm.start, cm.end),
+        span=span or line.span(cm.start, cm.end),
         name_span=line.span(cm.name_start, max(cm.name_end, cm.name_start + 1)),
         args=args,
         targets=targets,

@@ -10,6 +10,7 @@ controllers can point at it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -208,6 +209,7 @@ class PdlDocument:
         return out
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """How names are matched: runs of spaces/underscores are equal, surrounding space ignored.
 

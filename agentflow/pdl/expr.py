@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import ast as pyast
 import dataclasses
+import functools
+import itertools
+import keyword
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -141,6 +144,8 @@ class CallExpr:
 Expr: TypeAlias = Const | Name | Attr | Index | ListExpr | Unary | BinOp | BoolOp | Compare | CallExpr
 
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None, "none": None}
+_KEYWORDS = frozenset(keyword.kwlist)
+_CONTINUATION = bytes(1 if 0x80 <= b < 0xC0 else 0 for b in range(256))
 _BIN = {pyast.Add: "+", pyast.Sub: "-", pyast.Mult: "*", pyast.Div: "/", pyast.FloorDiv: "//", pyast.Mod: "%"}
 _CMP = {
     pyast.Eq: "==", pyast.NotEq: "!=", pyast.Lt: "<", pyast.LtE: "<=", pyast.Gt: ">", pyast.GtE: ">=",
@@ -149,17 +154,26 @@ _CMP = {
 
 
 def parse_expr(text: str) -> Expr:
-    """Parse ``text`` into an :data:`Expr`.
+    """Parse ``text`` into an :data:`Expr` (trees are immutable, so repeated texts share one parse).
 
     Raises:
         ExprSyntaxError: the text is not an expression of the PDL subset (``offset`` says where).
     """
+    return _parse_cached(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _parse_cached(text: str) -> Expr:
     if len(text) > MAX_EXPR_CHARS:
         raise ExprSyntaxError(f"expression longer than {MAX_EXPR_CHARS} characters")
     stripped = text.strip()
     if not stripped:
         raise ExprSyntaxError("empty expression")
     lead = len(text) - len(text.lstrip())
+    if stripped.isidentifier() and stripped not in _KEYWORDS:  # the common case: a bare name
+        if stripped.lower() in _LITERALS:
+            return Const(_LITERALS[stripped.lower()], lead, lead + len(stripped))
+        return Name(stripped, lead, lead + len(stripped))
     try:
         tree = pyast.parse(stripped, mode="eval")
     except SyntaxError as exc:
@@ -185,12 +199,23 @@ class _Converter:
     def __init__(self, text: str, lead: int) -> None:
         self._text = text
         self._lead = lead
+        # Python reports UTF-8 byte columns. The character index of byte b is b minus the number of
+        # continuation bytes (0b10xxxxxx) before it, counted in C on a translated copy.
+        self._cont: list[int] | None = None
+        if not text.isascii():
+            self._cont = [0, *itertools.accumulate(text.encode("utf-8").translate(_CONTINUATION))]
+
+    def _char(self, byte_offset: int) -> int:
+        if self._cont is None:
+            return byte_offset
+        b = min(max(byte_offset, 0), len(self._cont) - 1)
+        return b - self._cont[b]
 
     def _pos(self, node: pyast.expr) -> tuple[int, int]:
-        start = self._lead + _char_offset(self._text, node.col_offset)
+        start = self._lead + self._char(node.col_offset)
         end_off = node.end_col_offset if node.end_col_offset is not None else node.col_offset
         same_line = node.end_lineno in (None, node.lineno)
-        end = self._lead + (_char_offset(self._text, end_off) if same_line else len(self._text))
+        end = self._lead + (self._char(end_off) if same_line else len(self._text))
         return start, end
 
     def convert(self, node: pyast.expr) -> Expr:  # noqa: C901 - one branch per node kind is the clearest form

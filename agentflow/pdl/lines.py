@@ -9,6 +9,8 @@ offset in a logical line still points at its file line and column.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +21,7 @@ __all__ = ["LineMap", "LogicalLine", "logical_lines", "scan_brackets", "strip_co
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {")", "]", "}"}
 TAB_WIDTH = 4
+_SPECIAL = re.compile(r"[\\\"'#()\[\]{}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,25 +45,30 @@ class LineMap:
 class LogicalLine:
     """One statement's text (comment stripped, continuation lines joined by a space).
 
-    ``points[i]`` is the file (line, col) of ``text[i]``; ``indent`` is the first physical line's
-    indentation in columns (tabs count as 4).
+    ``segments`` are ``(offset in text, file line, file column)`` for the start of each physical
+    line's piece, so ``text[i]`` sits at ``(line, col + i - offset)`` of the last segment at or before
+    ``i``; ``indent`` is the first physical line's indentation in columns (tabs count as 4).
     """
 
     text: str
     indent: int
-    points: tuple[tuple[int, int], ...]
+    segments: tuple[tuple[int, int, int], ...]
     path: str
     comment: bool = False
     unclosed_at: int | None = None
     """Offset in ``text`` of a bracket that was never closed, when any."""
 
     def pos(self, offset: int) -> tuple[int, int]:
-        if not self.points:
+        """File (line, column) of ``text[offset]``."""
+        if not self.segments:
             return (1, 1)
-        if offset >= len(self.points):
-            line, col = self.points[-1]
-            return (line, col + offset - len(self.points) + 1)
-        return self.points[max(offset, 0)]
+        offset = max(offset, 0)
+        if len(self.segments) == 1:
+            _, line, col = self.segments[0]
+            return (line, col + offset)
+        k = max(bisect_right(self.segments, (offset, 1 << 62, 0)) - 1, 0)
+        start, line, col = self.segments[k]
+        return (line, col + offset - start)
 
     def span(self, start: int = 0, end: int | None = None) -> Span:
         """The file span of ``text[start:end]``."""
@@ -79,15 +87,16 @@ def scan_brackets(text: str, start: int = 0, stack: list[int] | None = None) -> 
     """
     stack = [] if stack is None else stack
     quote: str | None = None
-    i = start
-    n = len(text)
-    while i < n:
+    skip_to = -1
+    for m in _SPECIAL.finditer(text, start):
+        i = m.start()
+        if i < skip_to:
+            continue
         ch = text[i]
         if quote:
             if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
+                skip_to = i + 2
+            elif ch == quote:
                 quote = None
         elif ch in "\"'":
             if _closes_later(text, i, ch):
@@ -98,7 +107,6 @@ def scan_brackets(text: str, start: int = 0, stack: list[int] | None = None) -> 
             stack.append(i)
         elif ch in _CLOSE and stack and _OPEN[text[stack[-1]]] == ch:
             stack.pop()
-        i += 1
     return stack, None
 
 
@@ -146,12 +154,13 @@ def logical_lines(lines: Sequence[str], linemap: LineMap) -> list[LogicalLine]:
             i += 1
             continue
         if body.startswith("#"):
-            pts = tuple(linemap.at(i, lead + k) for k in range(len(body)))
-            out.append(LogicalLine(body, indent, pts, linemap.path, comment=True))
+            line, col = linemap.at(i, lead)
+            out.append(LogicalLine(body, indent, ((0, line, col),), linemap.path, comment=True))
             i += 1
             continue
         text = body
-        points = [linemap.at(i, lead + k) for k in range(len(body))]
+        line, col = linemap.at(i, lead)
+        segments = [(0, line, col)]
         stack, hash_at = scan_brackets(text)
         j = i + 1
         while stack and hash_at is None and j < n:
@@ -161,18 +170,16 @@ def logical_lines(lines: Sequence[str], linemap: LineMap) -> list[LogicalLine]:
             if nbody and nindent <= indent and nbody[0] not in _CLOSE:
                 break
             if nbody:
-                sep_point = points[-1] if points else linemap.at(j, nlead)
                 text += " "
-                points.append((sep_point[0], sep_point[1] + 1))
                 base = len(text)
                 text += nbody
-                points += [linemap.at(j, nlead + k) for k in range(len(nbody))]
+                nline, ncol = linemap.at(j, nlead)
+                segments.append((base, nline, ncol))
                 stack, hash_at = scan_brackets(text, base, stack)
             j += 1
         if hash_at is not None:
             text = text[:hash_at].rstrip()
-            points = points[: len(text)]
         unclosed = stack[0] if stack else None
-        out.append(LogicalLine(text, indent, tuple(points), linemap.path, unclosed_at=unclosed))
+        out.append(LogicalLine(text, indent, tuple(segments), linemap.path, unclosed_at=unclosed))
         i = j
     return out

@@ -10,7 +10,6 @@ never raises for the content of a procedure: it returns its diagnostics with the
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Sequence
 
@@ -204,10 +203,11 @@ class _Parser:
             self.diag("error", ln.span(0, len(word)), f"'{word}' without a matching 'if'",
                       "indent it like its 'if' line", "orphan-else")  # fmt: skip
             return
+        # direct construction: dataclasses.replace is slow, and long elif chains call this often
         if cond is None:
-            stmts[k] = dataclasses.replace(prev, orelse=body, else_span=ln.span())
+            stmts[k] = If(prev.branches, prev.span, body, ln.span())
         else:
-            stmts[k] = dataclasses.replace(prev, branches=(*prev.branches, Branch(cond, body, ln.span())))
+            stmts[k] = If((*prev.branches, Branch(cond, body, ln.span())), prev.span)
 
     def condition(self, ln: LogicalLine, start: int, end: int) -> Condition:
         """A condition or value: calls inside it become ``__call{i}__`` names in ``expr``."""
@@ -218,10 +218,7 @@ class _Parser:
         matches = find_calls(text)
         calls: list[Call] = []
         for cm in matches:
-            shifted = dataclasses.replace(cm, start=cm.start + start, name_start=cm.name_start + start,
-                                          name_end=cm.name_end + start, end=cm.end + start,
-                                          open_at=None if cm.open_at is None else cm.open_at + start)  # fmt: skip
-            calls.append(build_call(ln, shifted))
+            calls.append(build_call(ln, cm.shifted(start)))
         replaced = text
         for idx in reversed(range(len(matches))):
             replaced = replaced[: matches[idx].start] + f"__call{idx}__" + replaced[matches[idx].end :]
@@ -258,7 +255,7 @@ class _Parser:
         rhs = eq + 1 + (len(ln.text[eq + 1 :]) - len(ln.text[eq + 1 :].lstrip()))
         cm = match_call(ln.text, rhs)
         if cm is not None:
-            return dataclasses.replace(build_call(ln, cm, targets), span=ln.span())
+            return build_call(ln, cm, targets, span=ln.span())
         return Assign(targets, self.condition(ln, eq + 1, len(ln.text)), ln.span())
 
 
