@@ -76,7 +76,7 @@ def test_mutated_files_yield_only_located_diagnostics(text: str) -> None:
 
 @settings(max_examples=60, deadline=2000, derandomize=True)
 @given(data=st.binary(max_size=300))
-def test_arbitrary_bytes_load_or_raise_located_user_error(data: bytes, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_arbitrary_bytes_raise_only_located_user_errors(data: bytes, tmp_path_factory: pytest.TempPathFactory) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "x.pdl"
     path.write_bytes(data)
     try:
