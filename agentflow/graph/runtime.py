@@ -178,7 +178,7 @@ class CompiledGraph:
             label = n + (f" (join: {self.graph.joins[n].mode})" if n in self.graph.joins else "")
             lines.append(f'    {ident(n)}["{label}"]')
         for e in self.graph.edges:
-            text = describe_when(e.when)
+            text = describe_when(e.when) or ("else" if e.in_branch else "")
             arrow = f" -->|{text}| " if text else " --> "
             lines.append(f"    {ident(e.src)}{arrow}{ident(e.dst)}")
         for lb in self.graph.loops.values():
