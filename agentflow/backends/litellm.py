@@ -12,6 +12,7 @@ network lookup of its price map.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -30,6 +31,10 @@ def _litellm() -> Any:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
 
+    # LiteLLM 1.106 builds pydantic adapters for TypedDicts with ReadOnly items while streaming, and
+    # pydantic warns about each; it is harmless and not ours to fix, so keep it out of users' output.
+    warnings.filterwarnings("ignore", message=r"Item '.*' on TypedDict class .* `ReadOnly` qualifier",
+                            category=UserWarning)
     litellm.suppress_debug_info = True  # errors are ours to report, once, without a banner
     return litellm
 
