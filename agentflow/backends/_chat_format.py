@@ -1,0 +1,155 @@
+"""Neutral chat requests to and from the plain text a local model reads and writes.
+
+Hosted APIs take tools and JSON schemas as request fields; a local model (HF transformers or
+in-process vLLM) only sees text rendered through its chat template. This module is that translation,
+shared by both local backends:
+
+- :func:`template_messages` turns a :class:`ChatRequest` into the ``[{role, content}]`` list a chat
+  template accepts, describing tools and the expected JSON shape in the system message and folding
+  tool calls and tool results into ordinary turns (small models' templates rarely know ``tool``).
+- :func:`output_schema` is the JSON Schema the answer must follow (a tool call, a reply, or the
+  requested structured output), which the backends enforce by constrained decoding.
+- :func:`parse_output` turns the generated text back into text and :class:`ToolCall` objects.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agentflow._ids import new_id
+from agentflow.backends.base import ChatMessage, ChatRequest, ToolCall, ToolDef
+
+__all__ = ["extract_json", "output_schema", "parse_output", "template_messages", "uses_tools"]
+
+
+def uses_tools(request: ChatRequest) -> bool:
+    """Whether the model may (or must) call a tool in this request."""
+    return bool(request.tools) and request.tool_choice != "none"
+
+
+def _offered_tools(request: ChatRequest) -> tuple[ToolDef, ...]:
+    if request.tool_choice in ("auto", "required", "none"):
+        return request.tools
+    return tuple(t for t in request.tools if t.name == request.tool_choice) or request.tools
+
+
+def output_schema(request: ChatRequest) -> dict[str, Any] | None:
+    """The JSON Schema the answer must match, or ``None`` for free text.
+
+    With tools: each tool is ``{"name": CONST, "arguments": PARAMETERS}``; ``tool_choice="auto"`` adds
+    ``{"content": STRING}`` for a plain reply. Without tools: the request's ``response_schema``.
+    """
+    if uses_tools(request):
+        options: list[dict[str, Any]] = [
+            {
+                "type": "object",
+                "properties": {"name": {"const": tool.name}, "arguments": tool.parameters},
+                "required": ["name", "arguments"],
+                "additionalProperties": False,
+            }
+            for tool in _offered_tools(request)
+        ]
+        if request.tool_choice == "auto":
+            options.append(
+                {
+                    "type": "object",
+                    "properties": {"content": {"type": "string"}},
+                    "required": ["content"],
+                    "additionalProperties": False,
+                }
+            )
+        return options[0] if len(options) == 1 else {"anyOf": options}
+    return request.response_schema
+
+
+def _system_addendum(request: ChatRequest) -> str:
+    if uses_tools(request):
+        lines = ["You can call these tools:"]
+        for tool in _offered_tools(request):
+            params = json.dumps(tool.parameters, ensure_ascii=False, sort_keys=True)
+            lines.append(f"- {tool.name}: {tool.description} Arguments (JSON Schema): {params}")
+        lines.append('To call a tool, answer only {"name": TOOL, "arguments": {...}}.')
+        if request.tool_choice == "auto":
+            lines.append('To reply without a tool, answer only {"content": "your reply"}.')
+        return "\n".join(lines)
+    if request.response_schema is not None:
+        schema = json.dumps(request.response_schema, ensure_ascii=False, sort_keys=True)
+        return f"Answer only with a JSON object matching this JSON Schema: {schema}"
+    return ""
+
+
+def _turn(message: ChatMessage) -> dict[str, str]:
+    if message.role == "tool":
+        label = f" {message.name}" if message.name else ""
+        return {"role": "user", "content": f"[tool result{label}] {message.content}"}
+    if message.role == "assistant" and message.tool_calls:
+        calls = [{"name": c.name, "arguments": c.arguments} for c in message.tool_calls]
+        body = json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)
+        return {"role": "assistant", "content": body}
+    return {"role": message.role, "content": message.content}
+
+
+def template_messages(request: ChatRequest) -> list[dict[str, str]]:
+    """The request as chat-template messages (one system message first, when there is one)."""
+    system = [m.content for m in request.messages if m.role == "system"]
+    addendum = _system_addendum(request)
+    if addendum:
+        system.append(addendum)
+    turns = [_turn(m) for m in request.messages if m.role != "system"]
+    if system:
+        turns.insert(0, {"role": "system", "content": "\n\n".join(system)})
+    return turns
+
+
+def extract_json(text: str) -> Any:
+    """The first JSON value in ``text`` (the whole text, or the first ``{...}``/``[...]`` in it).
+
+    Raises:
+        ValueError: no JSON value could be read.
+    """
+    stripped = text.strip()
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError:
+        pass
+    decoder = json.JSONDecoder()
+    for i, ch in enumerate(stripped):
+        if ch in "{[":
+            try:
+                value, _ = decoder.raw_decode(stripped[i:])
+            except json.JSONDecodeError:
+                continue
+            return value
+    raise ValueError("no JSON value in the model's answer")
+
+
+def _as_call(value: Any, names: set[str]) -> ToolCall | None:
+    if isinstance(value, dict) and value.get("name") in names:
+        args = value.get("arguments", {})
+        arguments = args if isinstance(args, dict) else {}
+        return ToolCall(id=f"call_{new_id()}", name=str(value["name"]), arguments=arguments)
+    return None
+
+
+def parse_output(request: ChatRequest, text: str) -> tuple[str, tuple[ToolCall, ...]]:
+    """The generated text as ``(reply text, tool calls)``.
+
+    Structured output is returned as text (the JSON the model wrote); tool-call JSON becomes
+    :class:`ToolCall` objects, and ``{"content": ...}`` becomes the reply text. Text that is not the
+    expected JSON is returned unchanged, so the caller's validation (and repair) can see it.
+    """
+    if not uses_tools(request):
+        return text, ()
+    try:
+        value = extract_json(text)
+    except ValueError:
+        return text, ()
+    names = {t.name for t in request.tools}
+    items = value if isinstance(value, list) else [value]
+    calls = tuple(c for c in (_as_call(v, names) for v in items) if c is not None)
+    if calls:
+        return "", calls
+    if isinstance(value, dict) and isinstance(value.get("content"), str):
+        return value["content"], ()
+    return text, ()

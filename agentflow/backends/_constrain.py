@@ -1,0 +1,103 @@
+"""JSON-Schema-constrained decoding for HF transformers, one grammar per batch row.
+
+Built on xgrammar (the grammar engine vLLM uses for its structured outputs): a schema is compiled
+once per tokenizer into a token-level grammar, and at every decoding step a logits processor masks
+the tokens that would leave the grammar. The output is then valid JSON of that schema by
+construction — unless ``max_tokens`` cuts it short, which the caller sees as ``finish_reason="length"``.
+
+Unlike ``xgrammar.contrib.hf.LogitsProcessor`` this processor lets some rows of a batch run
+unconstrained (``None``), so free-text and typed requests share one batch.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from agentflow._ids import canonical_json
+
+__all__ = ["Constrainer", "available"]
+
+
+def available() -> bool:
+    """Whether constrained decoding can be used here (xgrammar is importable)."""
+    try:
+        import xgrammar  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class Constrainer:
+    """Compiles JSON Schemas for one tokenizer and builds per-batch logits processors.
+
+    Args:
+        tokenizer: the HF tokenizer the model decodes with.
+        vocab_size: the model's output vocabulary (may exceed the tokenizer's because of padding).
+        stop_token_ids: the tokens that end an answer (the grammar allows them only at its end).
+    """
+
+    def __init__(self, tokenizer: Any, vocab_size: int, stop_token_ids: Sequence[int]) -> None:
+        import xgrammar as xgr
+
+        info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size, stop_token_ids=list(stop_token_ids))
+        self._compiler = xgr.GrammarCompiler(info, max_threads=2)
+        self._cache: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.vocab_size = vocab_size
+
+    def compile(self, schema: dict[str, Any]) -> Any:
+        """The compiled grammar of a JSON Schema (cached by the schema's canonical JSON).
+
+        Whitespace between tokens is fixed (compact JSON) so that a weak model cannot pad forever.
+        """
+        key = canonical_json(schema)
+        with self._lock:
+            grammar = self._cache.get(key)
+            if grammar is None:
+                # compile the schema as written: property order is generation order (reasons first...)
+                text = json.dumps(schema, ensure_ascii=False)
+                grammar = self._compiler.compile_json_schema(text, any_whitespace=False, strict_mode=True)
+                self._cache[key] = grammar
+        return grammar
+
+    def processor(self, grammars: Sequence[Any | None]) -> Any:
+        """A fresh logits processor for one ``generate`` call; ``grammars[i]`` constrains row ``i``."""
+        return _make_processor(list(grammars), self.vocab_size)
+
+
+def _make_processor(grammars: list[Any | None], vocab_size: int) -> Any:
+    import transformers
+    import xgrammar as xgr
+
+    class _RowGrammarProcessor(transformers.LogitsProcessor):  # type: ignore[misc]
+        """Masks each constrained row's logits to its grammar; unconstrained rows pass through."""
+
+        def __init__(self) -> None:
+            self.matchers = [None if g is None else xgr.GrammarMatcher(g) for g in grammars]
+            self.bitmask = xgr.allocate_token_bitmask(len(grammars), vocab_size)
+            self.started = False
+
+        def __call__(self, input_ids: Any, scores: Any) -> Any:
+            if input_ids.shape[0] != len(self.matchers):
+                raise RuntimeError("constrained batch changed size during generation")
+            if self.started:
+                for row, matcher in enumerate(self.matchers):
+                    if matcher is not None and not matcher.is_terminated():
+                        matcher.accept_token(int(input_ids[row, -1]))
+            self.started = True
+            self.bitmask.fill_(-1)  # all tokens allowed
+            for row, matcher in enumerate(self.matchers):
+                if matcher is not None and not matcher.is_terminated():
+                    matcher.fill_next_token_bitmask(self.bitmask, row)
+            device = scores.device
+            masked = scores.to("cpu") if device.type not in ("cpu", "cuda") else scores
+            width = masked.shape[-1]
+            if width > vocab_size:  # logits wider than the grammar's vocabulary: forbid the extra ids
+                masked[:, vocab_size:] = float("-inf")
+            xgr.apply_token_bitmask_inplace(masked, self.bitmask.to(masked.device), vocab_size=min(width, vocab_size))
+            return masked.to(device)
+
+    return _RowGrammarProcessor()
