@@ -68,11 +68,15 @@ class Plan:
         self.max_steps = g.max_steps
         self.nodes: dict[str, NodePlan] = {n: NodePlan(g, n, i) for i, n in enumerate(g.nodes)}
         self.joins: dict[str, JoinSpec] = dict(g.joins)
-        self.entries: tuple[tuple[When, str], ...] = tuple((e.when, e.dst) for e in g.edges if e.src == START)
+        self.entries: tuple[tuple[When, str, tuple[type[Message], ...]], ...] = tuple(
+            (e.when, e.dst, message_types(g.nodes[e.dst].input_type, where=e.dst) if e.dst != END else (Message,))
+            for e in g.edges
+            if e.src == START
+        )
         ins: list[type[Message]] = []
-        for _, dst in self.entries:
+        for _, dst, types in self.entries:
             if dst != END:
-                ins += message_types(g.nodes[dst].input_type, where=dst)
+                ins += types
         self.input_types: tuple[type[Message], ...] = tuple(dict.fromkeys(ins)) or (Message,)
         self.output_types: tuple[type[Message], ...] = _terminal_types(g)
         self.kinds: dict[str, type[Message]] = kind_table(g.message_classes())
@@ -81,8 +85,10 @@ class Plan:
         self.upstream: dict[str, frozenset[str]] = {j: frozenset(nx.ancestors(dg, j)) for j in g.joins}
 
     def entry_targets(self, message: Message) -> list[str]:
-        """The entry nodes ``message`` goes to (conditions on ``START`` edges are honoured)."""
-        return [dst for when, dst in self.entries if when is None or when(message)]
+        """The entry nodes ``message`` goes to: those that accept its type and whose condition holds."""
+        return [
+            dst for when, dst, types in self.entries if isinstance(message, types) and (when is None or when(message))
+        ]
 
 
 def _terminal_types(g: Graph) -> tuple[type[Message], ...]:

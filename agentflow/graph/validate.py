@@ -39,6 +39,8 @@ def validate(g: Graph) -> None:
         if e.dst == START or (e.dst not in names and e.dst != END):
             raise GraphBuildError(f"{where}: edge {e.src!r} -> {e.dst!r} leads to unknown node {e.dst!r}",
                                   hint=_known(names))
+    if any(e.src == START and e.dst == END for e in g.edges):
+        raise GraphBuildError(f"{where}: edge START -> END skips every node", hint="start at a node")
     if not any(e.src == START for e in g.edges):
         raise GraphBuildError(f"{where}: no entry", hint='add add_edge(START, "<first node>")')
     _check_loops(g, names)

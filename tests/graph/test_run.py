@@ -215,3 +215,40 @@ def test_mermaid_shows_nodes_edges_and_conditions() -> None:
     text = g.build().to_mermaid()
     assert text.startswith("flowchart TD")
     assert "n_inc -->|n < 5| n_inc" in text and "START --> n_start" in text and "n_inc -->|n >= 5| END" in text
+
+
+class Doubler:
+    """A hand-written Node (no function wrapper): any object with the protocol's members runs."""
+
+    name = "doubler"
+    input_type = Note
+    output_type = Note
+
+    async def call(self, message: Note, ctx: RunContext) -> Note:
+        return Note(text=message.text * 2, n=message.n * 2)
+
+
+async def test_a_class_satisfying_the_node_protocol_runs() -> None:
+    g = Graph("proto")
+    g.add_node(start)
+    g.add_node(Doubler())
+    g.add_chain(START, "start", "doubler", END)
+    res = await g.build().run(Task(text="ab"))
+    assert res.output == Note(text="abab", n=0) and res.node_counts == {"start": 1, "doubler": 1}
+
+
+async def test_several_entries_take_only_the_messages_they_accept() -> None:
+    g = Graph("entries")
+    g.add_node(start)
+    g.add_node(inc)
+    g.add_edge(START, "start")
+    g.add_edge(START, "inc")
+    app = g.build()
+    assert (await app.run(Task(text="t"))).outputs == [Note(text="t")]
+    assert (await app.run(Note(text="n", n=1))).outputs == [Note(text="n+", n=2)]
+    bad = Graph("bad")
+    bad.add_node(start)
+    bad.add_edge(START, END)
+    bad.add_edge(START, "start")
+    with pytest.raises(UserError, match="START -> END"):
+        bad.build()
