@@ -80,7 +80,7 @@ class Execution:
         self.counts: list[int] = [0] * len(plan.nodes)  # by NodePlan.index; a dict only in results
         self.loops: dict[str, int] = {}  # small per-run dicts: an in-flight run should stay a few KB
         self.pending: dict[int, tuple[str, Message]] = {}
-        self.joins: dict[str, list[tuple[str, Message]]] | None = None  # made on first join deposit
+        self.joins: dict[str, dict[str, Message]] | None = None  # join -> {source: message}, arrival order
         self.outputs: list[Message] = []
         self.messages: list[Message] | None = [] if keep_messages else None
         self.tasks: dict[int, asyncio.Task[None]] | None = None  # made on first fan-out
@@ -289,23 +289,23 @@ class Execution:
         spec = self.plan.joins[join]
         if self.joins is None:
             self.joins = {}
-        buf = self.joins.setdefault(join, [])
-        buf[:] = [(s, m) for s, m in buf if s != src]
-        buf.append((src, out))
+        buf = self.joins.setdefault(join, {})
+        buf.pop(src, None)  # a source that arrives again (in a loop) counts once, at its latest arrival
+        buf[src] = out
         if len(buf) < spec.mode.needed(len(spec.sources)):
             return None
         del self.joins[join]
         if spec.mode.name != "all":
             self._cancel_upstream(bid, join)
-        return self._fire(join, buf, missing=[s for s in spec.sources if s not in {x for x, _ in buf}])
+        return self._fire(join, buf)
 
-    def _fire(self, join: str, buf: list[tuple[str, Message]], missing: list[str]) -> Joined:
+    def _fire(self, join: str, buf: dict[str, Message]) -> Joined:
         spec = self.plan.joins[join]
         bus = self.bus
         if bus is not None and bus.active:
-            bus.emit("join", graph=self.plan.name, node=join, mode=str(spec.mode), arrived=[s for s, _ in buf],
-                     missing=missing)
-        return Joined(messages=tuple(m for _, m in buf), sources=tuple(s for s, _ in buf))
+            bus.emit("join", graph=self.plan.name, node=join, mode=str(spec.mode), arrived=list(buf),
+                     missing=[s for s in spec.sources if s not in buf])
+        return Joined(messages=tuple(buf.values()), sources=tuple(buf))
 
     def _cancel_upstream(self, bid: int, join: str) -> None:
         upstream = self.plan.upstream[join]
@@ -325,8 +325,7 @@ class Execution:
                 raise Stop("failed", RunError(
                     f"join {join!r}: quorum({spec.mode.k}) not reached, {len(buf)} of {len(spec.sources)} arrived"
                 ), f"quorum not reached at {join!r}")
-            arrived = {s for s, _ in buf}
-            return join, self._fire(join, buf, missing=[s for s in spec.sources if s not in arrived])
+            return join, self._fire(join, buf)
         return None
 
     # -- budgets -----------------------------------------------------------------------------
@@ -411,7 +410,7 @@ class Execution:
             node_counts=self.node_counts(),
             loop_counts=dict(self.loops),
             pending=tuple(enc(n, m) for _, (n, m) in sorted(self.pending.items())),
-            joins={j: tuple(enc(j, m, s) for s, m in buf) for j, buf in (self.joins or {}).items()},
+            joins={j: tuple(enc(j, m, s) for s, m in buf.items()) for j, buf in (self.joins or {}).items()},
             outputs=tuple(enc("", m) for m in self.outputs),
         )
 

@@ -159,7 +159,7 @@ class CompiledGraph:
         ex.outputs.extend(decode_message(o.kind, o.data, kinds) for o in snap.outputs)
         if snap.joins:
             ex.joins = {
-                j: [(d.source, decode_message(d.kind, d.data, kinds)) for d in deps] for j, deps in snap.joins.items()
+                j: {d.source: decode_message(d.kind, d.data, kinds) for d in deps} for j, deps in snap.joins.items()
             }
         bus = ex.bus
         if bus is not None and bus.active:
