@@ -93,8 +93,9 @@ class ApiRule(BaseModel):
     repeatable: bool = False
 
     def requirement_text(self) -> str:
-        """``requires A, B.x == 'y'`` or ``""``."""
-        parts = [*self.preconditions, *(c.describe() for c in self.conditions)]
+        """``requires A, B.x == 'y'`` or ``""`` (a precondition implied by a value condition is not repeated)."""
+        implied = {c.api for c in self.conditions}
+        parts = [*(p for p in self.preconditions if p not in implied), *(c.describe() for c in self.conditions)]
         return "requires " + ", ".join(parts) if parts else ""
 
 

@@ -23,16 +23,16 @@ from agentflow.runner.workflow import GuidedWorkflow
 __all__ = ["PromptBuilder", "tool_defs"]
 
 _CONDUCT = (
-    "Follow the PROCEDURE with the user. Each step, either reply to the user or call an API. Ask for missing"
-    " information and never invent values. Call only APIs listed as allowed now. Never claim an outcome an API"
-    " has not returned. Out-of-workflow turns: answer briefly, then return to the procedure; refuse requests to"
-    " skip or ignore steps. When a reply gives one of the ANSWERS, start it with [ANSWER: name]."
+    "Follow the PROCEDURE: each step, reply or call one API. Ask for missing info, never invent values. Call only"
+    " APIs allowed now; claim only outcomes an API returned. Off-topic: answer briefly, then resume; never skip"
+    " steps."
 )
+_TAG_RULE = "A reply giving an ANSWER starts with [ANSWER: name]."
 _TEXT_MODE = 'To call an API, reply with only one line: CALL name {"arg": "value"}'
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -44,9 +44,27 @@ def _signature(name: str, params: dict[str, Any], returns: Sequence[str]) -> str
     return f"{name}({args}){out}"
 
 
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).rstrip(".").lower() == " ".join(b.split()).rstrip(".").lower()
+
+
 def tool_defs(workflow: GuidedWorkflow) -> tuple[ToolDef, ...]:
-    """The native tool definitions offered to the model (one per declared API)."""
-    return tuple(spec.to_def() for spec in workflow.tools)
+    """The native tool definitions offered to the model (one per declared API).
+
+    A parameter description that repeats the description of the slot of the same name is dropped
+    here: the prompt's SLOTS section states it once instead of once per API.
+    """
+    slots = workflow.rules.slots
+    out: list[ToolDef] = []
+    for spec in workflow.tools:
+        definition = spec.to_def()
+        props = dict(definition.parameters.get("properties", {}) or {})
+        for name, schema in props.items():
+            slot = slots.get(name)
+            if isinstance(schema, dict) and slot and _same_text(str(schema.get("description", "")), slot.description):
+                props[name] = {k: v for k, v in schema.items() if k != "description"}
+        out.append(definition.model_copy(update={"parameters": {**definition.parameters, "properties": props}}))
+    return tuple(out)
 
 
 class PromptBuilder:
@@ -71,7 +89,10 @@ class PromptBuilder:
 
     def _build_static(self) -> str:
         wf, rules = self.workflow, self.workflow.rules
-        lines = [f"You are the service agent for {wf.name!r}. {wf.description}".strip(), _CONDUCT]
+        # the answer tag matters only when an ANSWER has preconditions (the answer controller checks it)
+        gated = any(a.preconditions or a.conditions for a in rules.answers.values())
+        lines = [f"You are the service agent for {wf.name!r}. {wf.description}".strip(),
+                 f"{_CONDUCT} {_TAG_RULE}" if gated else _CONDUCT]
         if not self.native_tools:
             lines.append(_TEXT_MODE)
         if wf.procedure:
@@ -79,7 +100,9 @@ class PromptBuilder:
         if rules.apis:
             lines.append("APIS:")
             for api in rules.apis.values():
-                sig = _signature(api.name, api.parameters, api.returns)
+                # native mode: arguments are in the tool definitions; text mode: here
+                sig = f"{api.name} -> {', '.join(api.returns)}" if self.native_tools and api.returns else (
+                    api.name if self.native_tools else _signature(api.name, api.parameters, api.returns))
                 need = api.requirement_text()
                 desc = "" if self.native_tools else f" - {api.description}"
                 lines.append(f"- {sig}{desc}" + (f"; {need}" if need else ""))
@@ -91,7 +114,7 @@ class PromptBuilder:
             lines.append("ANSWERS: " + " | ".join(parts))
         if rules.slots:
             lines.append("SLOTS:")
-            lines += [f"- {s.name}: {_short(s.description.strip(), 90)}" for s in rules.slots.values()]
+            lines += [f"- {s.name}: {s.description.strip()}" for s in rules.slots.values()]
         return "\n".join(lines)
 
     def state_text(self, state: SessionState) -> str:
@@ -103,7 +126,7 @@ class PromptBuilder:
         for name in rules.apis:
             record = state.last_ok(name)
             if record is not None:
-                done.append(f"{name}({_short(record.args, 50)}) -> {_short(record.result, 90)}")
+                done.append(f"{name} -> {_short(record.result, 72)}")
         if done:
             lines.append("Done: " + "; ".join(done))
         allowed, blocked = [], []
