@@ -44,8 +44,11 @@ def _handle(args: argparse.Namespace) -> int:
         diags = check(doc, known_roles=known_role_names(path, args.roles_dir))
         errors = [d for d in diags if d.is_error]
         shown = errors if args.quiet else diags
+        lines = doc.source.splitlines()
         for d in shown:
-            print(d.headline() if args.no_excerpt else d.render(doc.source), file=sys.stderr)
+            # diagnostics in other files (the tool file) get no excerpt from this file's lines
+            excerpt = not args.no_excerpt and d.location.path == doc.path
+            print(d.render(lines) if excerpt else d.headline(), file=sys.stderr)
         warnings = len(diags) - len(errors)
         status = "ok" if not errors else f"{len(errors)} error{'s' * (len(errors) != 1)}"
         if not args.quiet or errors:

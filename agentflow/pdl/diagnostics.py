@@ -49,11 +49,14 @@ class Diagnostic:
             text += f" (hint: {self.hint})"
         return text
 
-    def render(self, source: str | None = None) -> str:
-        """The headline, then (when ``source`` is given) the offending line with a caret underline."""
+    def render(self, source: str | Sequence[str] | None = None) -> str:
+        """The headline, then (when ``source`` is given) the offending line with a caret underline.
+
+        ``source`` is the file's text or, when rendering many diagnostics, its lines (split once).
+        """
         out = [self.headline()]
         if source is not None and self.location.line > 0:
-            lines = source.splitlines()
+            lines = source.splitlines() if isinstance(source, str) else source
             if self.location.line <= len(lines):
                 line = lines[self.location.line - 1].replace("\t", " ")
                 col = max(self.location.col, 1)
@@ -92,4 +95,5 @@ def raise_for(diags: Sequence[Diagnostic]) -> None:
 def render_all(diags: Sequence[Diagnostic], source: str | None = None) -> str:
     """All diagnostics, sorted by position, each with its excerpt."""
     ordered = sorted(diags, key=lambda d: (d.location.path, d.location.line, d.location.col))
-    return "\n".join(d.render(source) for d in ordered)
+    lines = source.splitlines() if source is not None else None
+    return "\n".join(d.render(lines) for d in ordered)

@@ -60,9 +60,10 @@ def mutated(draw: st.DrawFn) -> str:
 def _exercise(text: str, path: str = "fuzz.pdl") -> None:
     doc = parse_pdl_text(text, path)
     diags = check(doc, known_roles={"actor", "critic"})
+    lines = text.splitlines()
     for d in diags:
         assert d.location.path == path and d.location.line >= 1 and d.location.col >= 1, d
-        d.render(text)
+        assert d.render(lines).startswith(f"{path}:{d.location.line}:{d.location.col}: {d.severity}: ")
     graph = flowchart(doc)
     to_mermaid(graph)
     to_dot(graph)
