@@ -106,7 +106,8 @@ async def test_prompt_has_a_stable_static_prefix_and_a_dynamic_state_suffix() ->
     statics = {r.messages[0].content for r in requests}
     assert len(statics) == 1  # identical system prefix on every call: provider/vLLM prefix caches hit
     static = requests[0].messages[0].content
-    assert "PROCEDURE:" in static and "reserveFlight -> is_successful" in static and "requires checkAvailability.is_air == 'true'" in static
+    assert "PROCEDURE:" in static and "reserveFlight -> is_successful" in static
+    assert "requires checkAvailability.is_air == 'true'" in static
     state = requests[1].messages[-1].content
     assert state.startswith("STATE turn 1") and "Allowed now: checkAvailability" in state
     assert "Blocked: reserveFlight (checkAvailability must succeed first)" in state

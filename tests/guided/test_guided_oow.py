@@ -102,3 +102,23 @@ def test_audit_detects_violations() -> None:
     ]
     problems = audit(bad, rules)
     assert len(problems) == 5, problems
+
+
+async def test_model_classifier_labels_what_the_rules_let_through(tmp_path: Path) -> None:
+    from agentflow.backends.base import ChatRequest
+    from agentflow.testing import FunctionBackend
+
+    def model(req: ChatRequest) -> str | dict[str, Any]:
+        if req.role == "oow_classifier":
+            return {"category": "answering_irrelevantly", "subtype": "irrelevant_information", "reason": "x"}
+        return "Which flight would you like?"
+
+    backend = FunctionBackend(model)
+    trace = tmp_path / "t.jsonl"
+    await Workflow.load(FLIGHT).run(["My cat is called Tom", "cancel it"], backend=backend, trace=trace)
+    records = list(read_trace(trace))
+    labels = [(o["category"], o["subtype"], o["source"], o["policy"]) for o in of_type(records, "oow")]
+    assert labels == [("Answering Irrelevantly", "Irrelevant Information", "model", "digression"),
+                      ("Intent Switching", "Request Cancellation", "rules", "cancellation")]
+    roles = [r.role for r in backend.requests]
+    assert roles.count("oow_classifier") == 1  # the rules caught the cancellation: no model call for it
