@@ -63,7 +63,9 @@ def bar_chart(title: str, ident: str, bars: Sequence[tuple[str, float | None, fl
             for yy in (y1, y2):
                 body.append(f'<line class="err" x1="{cx - 6:.1f}" x2="{cx + 6:.1f}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
         mid = x + w / 2
-        body.append(f'<text x="{mid:.1f}" y="{y - 4:.1f}" text-anchor="middle" class="value">{escape(text)}</text>')
+        top = min(y, _T + ph - ph * min(high, y_max) / y_max) if high is not None else y
+        body.append(f'<text x="{mid + 8:.1f}" y="{max(top - 4, _T - 2):.1f}" text-anchor="start" class="value">'
+                    f"{escape(text)}</text>")
         short = escape(label if len(label) <= 22 else label[:21] + "…")
         body.append(f'<text x="{mid:.1f}" y="{_T + ph + 16}" text-anchor="middle" class="label">{short}</text>')
     return _frame(title, ident, body, y_max, "{:.0%}" if percent else "{:.3g}")
@@ -78,7 +80,9 @@ def histogram(title: str, ident: str, values: Sequence[float], *, bins: int = 12
         body.append(f'<text x="{_W / 2}" y="{_H / 2}" text-anchor="middle" class="empty">no data</text>')
         return _frame(title, ident, body, 1.0, "{:.0f}")
     lo, hi = min(values), max(values)
-    if integer and hi - lo < 40:
+    if hi <= lo:  # one value: one bar, labelled with it
+        edges = [lo, lo + (1.0 if integer else max(abs(lo) * 0.1, 1e-9))]
+    elif integer and hi - lo < 40:
         edges = [lo + k for k in range(int(hi - lo) + 2)]
     else:
         width = (hi - lo) / bins if hi > lo else 1.0
@@ -89,7 +93,7 @@ def histogram(title: str, ident: str, values: Sequence[float], *, bins: int = 12
         counts[k] += 1
     top = max(counts)
     y_max = float(max(1, math.ceil(top / 4) * 4))
-    slot = pw / len(counts)
+    slot = pw / max(len(counts), 8)  # few bins: narrow bars, not one slab
     for k, c in enumerate(counts):
         h = ph * c / y_max
         x = _L + k * slot + 1
@@ -99,7 +103,7 @@ def histogram(title: str, ident: str, values: Sequence[float], *, bins: int = 12
     step = max(1, len(counts) // 6)
     for k in range(0, len(counts), step):
         x = _L + k * slot + slot / 2
-        tick = f"{edges[k]:g}" if integer else f"{edges[k]:.2g}"
+        tick = f"{edges[k]:g}" if integer or len(counts) == 1 else f"{edges[k]:.2g}"
         body.append(f'<text x="{x:.1f}" y="{_T + ph + 16}" text-anchor="middle" class="label">{escape(tick)}</text>')
     if x_label:
         body.append(f'<text x="{_L + pw / 2}" y="{_H - 8}" text-anchor="middle" class="label">{escape(x_label)}</text>')

@@ -1,0 +1,48 @@
+"""The Ray engine on a small local cluster (one per module: starting Ray costs seconds)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentflow.eval import PipelineConfig, RunnerSpec, import_path, summarize
+from agentflow.eval.engines import run_local, run_ray
+from agentflow.eval.harness import evaluate
+
+pytestmark = pytest.mark.slow
+
+
+def test_ray_engine_matches_local_on_fake_sessions(data_dir: Path, ray_cluster: Any) -> None:
+    cases = import_path(data_dir / "flowagent", seed=11, repeats=6)
+    config = PipelineConfig(runner=RunnerSpec(target="eval_fakes:make_runner",
+                                              options={"fail_ids": ["flowagent-000-p1-r2"]}))
+    local = asyncio.run(run_local(cases, config, workers=4))
+    progress: list[str] = []
+    remote = run_ray(cases, config, workers=2, batch_size=4, on_record=lambda r: progress.append(r.id))
+    assert [r.model_dump() for r in remote] == [r.model_dump() for r in local]
+    assert sorted(progress) == sorted(c.id for c in cases)
+    assert summarize(remote, seed=11) == summarize(local, seed=11)
+    assert sum(r.leaked for r in local) > 0 and sum(r.blocked for r in local) > 0  # something to compare
+    assert ray_cluster.is_initialized()  # a cluster the engine did not start is left running
+
+
+def test_ray_engine_runs_corpus_workflows_on_the_guided_runtime(data_dir: Path, ray_cluster: Any,
+                                                                 tmp_path: Path) -> None:
+    cases = import_path(data_dir / "fixed_queries", workflows=data_dir / "fa_ruled", seed=3)[::16]
+    cases += import_path(data_dir / "flowagent", seed=3)[:2]
+    config = PipelineConfig(runner=RunnerSpec(target="agentflow.eval.guided:guided_runner",
+                                              options={"backend": ["test"]}))
+    local = asyncio.run(evaluate(cases, config, engine="local", workers=4, seed=3, out_dir=tmp_path / "local"))
+    remote = asyncio.run(evaluate(cases, config, engine="ray", workers=2, seed=3, out_dir=tmp_path / "ray"))
+    differ = [(a.id, {k: (v, b.model_dump()[k]) for k, v in a.model_dump().items() if v != b.model_dump()[k]})
+              for a, b in zip(local.sessions, remote.sessions, strict=True) if a != b]
+    assert not differ, differ
+    assert local.summary == remote.summary
+    assert local.summary.n == len(cases) and local.summary.errors == 0
+    assert local.summary.totals["executed_calls"] > 0 and remote.run["engine"] == "ray"
+    assert (tmp_path / "ray" / "report.html").is_file()
+    traces = sorted(p.name for p in (tmp_path / "ray" / "traces").iterdir())
+    assert traces == sorted(p.name for p in (tmp_path / "local" / "traces").iterdir()) and len(traces) == len(cases)
