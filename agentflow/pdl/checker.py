@@ -244,7 +244,7 @@ class _Checker:
             if isinstance(stmt, Comment):
                 continue
             if ended_by is not None:
-                self.add("error", stmt.span, f"unreachable code after '{ended_by}'",
+                self.add("error", stmt.span, f"unreachable code after {ended_by}",
                          "remove it or move it before that line", "unreachable")  # fmt: skip
                 return True
             ended_by = self.stmt_flow(stmt, in_loop)
@@ -255,10 +255,10 @@ class _Checker:
             word = "break" if isinstance(stmt, Break) else "continue"
             if not in_loop:
                 self.add("error", stmt.span, f"'{word}' outside a loop", "use it inside while/for", "break-outside")
-            return word
+            return f"'{word}'"
         if isinstance(stmt, Return):
             self.need_code(stmt.value)
-            return "return"
+            return "'return'"
         if isinstance(stmt, If):
             ends = []
             for br in stmt.branches:
@@ -268,7 +268,7 @@ class _Checker:
             if stmt.orelse is not None:
                 self.comment_only(stmt.orelse, "else", stmt.else_span or stmt.orelse.span)
                 ends.append(self.flow(stmt.orelse, in_loop))
-            return "if/else" if stmt.orelse is not None and all(ends) else None
+            return "an if/else whose every branch leaves" if stmt.orelse is not None and all(ends) else None
         if isinstance(stmt, While):
             self.need_code(stmt.cond)
             self.flow(stmt.body, in_loop=True)
@@ -276,7 +276,7 @@ class _Checker:
                 self.add("warning", stmt.span, "loop without a budget", "write `while COND max N:`", "no-budget")
             forever = stmt.cond.expr is not None and _is_true(stmt.cond)
             if forever and not any(isinstance(s, Break | Return) for s in _loop_exits(stmt.body)):
-                return "while True with no break"
+                return "a 'while True' loop with no break"
             return None
         if isinstance(stmt, For):
             self.need_code(stmt.iter)
@@ -303,9 +303,13 @@ class _Checker:
                      "executed workflows need code here, e.g. verdict.ok or score >= 8", "prose-condition")  # fmt: skip
 
     def comment_only(self, block: Block, word: str, span: Span) -> None:
-        if block.stmts and block.is_comment_only:
-            severity: Severity = "error" if self.executed else "warning"
-            self.add(severity, span, f"'{word}' branch has only comments (the model decides what to do)",
+        if not (block.stmts and block.is_comment_only):
+            return
+        if self.executed:
+            self.add("error", span, f"'{word}' branch has only comments: an executed workflow has nothing to run",
+                     "write the statements the comment describes", "comment-only")  # fmt: skip
+        else:
+            self.add("warning", span, f"'{word}' branch has only comments (the model decides what to do)",
                      code="comment-only")  # fmt: skip
 
     # -- variables ---------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def check_types(doc: PdlDocument) -> list[Diagnostic]:
 
 def _call_types(doc: PdlDocument, call: Call, types: dict[str, str]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    api = doc.api(call.name) if call.kind == "API" else None
+    api = doc.api(call.name) if call.kind in ("API", "BARE") else None
     if api is not None and api.tool is not None:
         props = api.tool.parameters.get("properties") or {}
         for arg in call.args:

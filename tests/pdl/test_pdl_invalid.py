@@ -8,6 +8,7 @@ import pytest
 
 from agentflow.errors import UserError
 from agentflow.pdl import check, load_pdl
+from agentflow.pdl.ast import Text, walk
 from agentflow.pdl.loader import parse_file
 from agentflow.pdl.roleref import known_role_names
 
@@ -43,6 +44,17 @@ EXPECTED = {
     "unreachable.pdl": "9:3: error: unreachable code after 'return' (hint: remove it or move it before that line)",
     "yaml_error.pdl": "5:4: error: YAML: did not find expected '-' indicator",
     "zero_budget.pdl": "7:8: error: a loop budget must be at least 1",
+    "undefined_name.pdl": "8:6: error: 'verdcit' is not defined"
+    " (hint: declare it under Inputs: or assign it before use)",
+    "role_output_mismatch.pdl": "8:3: error: 'v' is declared Critique but ROLE.judge returns Verdict"
+    " (hint: write `v: Verdict = ...`)",
+    "available_types_mismatch.pdl": "8:6: error: 'Luxury' is not one of the available_types of 'cabin'"
+    " (Economy, Business)",
+    "api_bad_keyword.pdl": "10:19: error: API 'find_parcel' has no parameter 'parcel' (hint: parameters: parcel_id)",
+    "while_true_no_exit.pdl": "6:3: error: unreachable code after a 'while True' loop with no break"
+    " (hint: remove it or move it before that line)",
+    "comment_only_executed.pdl": "5:3: error: 'if' branch has only comments: an executed workflow has nothing"
+    " to run (hint: write the statements the comment describes)",
 }
 
 
@@ -87,3 +99,27 @@ def test_non_utf8_file_is_located(tmp_path: Path) -> None:
 def test_missing_file() -> None:
     with pytest.raises(UserError, match="file not found"):
         load_pdl(INVALID / "does-not-exist.pdl")
+
+
+WARNINGS = [
+    "3:1: warning: unknown key 'Colour' (ignored) (hint: known keys: Name, Desc, Detailed_desc, SLOTs, APIs,"
+    " ANSWERs, Procedure, PDL, Inputs, Outputs, ROLEs)",
+    "7:11: warning: slot 'hospital' is declared twice with different descriptions (first declared at line 5)"
+    " (hint: keep one declaration)",
+    "17:11: warning: ANSWER 'ask' is declared twice (first declared at line 16) (hint: remove the repeat)",
+    "19:14: warning: slot 'doctor' is used but not declared under SLOTs"
+    " (hint: declare it so the model knows what to ask for)",
+    "20:12: warning: call to API 'check_hospital' without the 'API.' prefix (hint: write API.check_hospital(...))",
+    "21:6: warning: 'code' is integer but is compared with the string '0' (hint: compare with the number 0)",
+    "21:16: warning: missing ':' at the end of the 'if' line (hint: write `if code == \"0\":`)",
+    "22:14: warning: ANSWER 'no_such_hospital' is not declared under ANSWERs"
+    " (hint: the model treats it as a reply intent; declare it to describe it)",
+]
+
+
+def test_tolerated_problems_are_pinned_warnings() -> None:
+    path = INVALID.parent / "warnings.pdl"
+    doc = load_pdl(path)  # valid: no exception
+    assert [d.headline() for d in doc.diagnostics] == [f"{path}:{w}" for w in WARNINGS]
+    stray = [s for s in walk(doc.procedure) if isinstance(s, Text)]
+    assert [(s.text, s.span.line, s.span.col) for s in stray] == [("stray sentence left by a converter", 25, 7)]
