@@ -3,7 +3,7 @@ and :func:`wrap` / :func:`build_stack` to compose them. Each wrapper takes a bac
 
 from agentflow.backends.wrappers.cache import CachedBackend, SqliteCache
 from agentflow.backends.wrappers.fallback import FallbackBackend
-from agentflow.backends.wrappers.ledger import Budget, CallRecord, CostLedger, MeteredBackend
+from agentflow.backends.wrappers.ledger import Budget, BudgetGate, CallRecord, CostLedger, MeteredBackend
 from agentflow.backends.wrappers.ratelimit import RateLimitedBackend, RateLimiter
 from agentflow.backends.wrappers.record import RecordingBackend, ReplayBackend, ReplayMissing, ReplayStore
 from agentflow.backends.wrappers.retry import RetryBackend, RetryPolicy
@@ -11,6 +11,7 @@ from agentflow.backends.wrappers.stack import build_stack, wrap
 
 __all__ = [
     "Budget",
+    "BudgetGate",
     "CachedBackend",
     "CallRecord",
     "CostLedger",

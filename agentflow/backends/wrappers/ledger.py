@@ -1,10 +1,11 @@
 """The cost ledger (one record per model call: tokens, latency, dollars) and hard budgets.
 
-:class:`MeteredBackend` is the outermost wrapper of a stack. Before each call it checks the
-:class:`Budget` against the shared :class:`CostLedger` and refuses with
-:class:`~agentflow.errors.BudgetExceeded` once a limit is reached — the run stops cleanly between
-calls, never with a half-delivered answer. A call that starts under budget completes and is recorded
-even if it crosses a limit; the next call is refused. The time budget also bounds a call in flight.
+:class:`MeteredBackend` wraps each provider of a stack and records its calls in the run's
+:class:`CostLedger`; :class:`BudgetGate`, the outermost wrapper, checks the :class:`Budget` against that
+ledger before each call and refuses with :class:`~agentflow.errors.BudgetExceeded` once a limit is
+reached — the run stops cleanly between calls, never with a half-delivered answer. A call that starts
+under budget completes and is recorded even if it crosses a limit; the next call is refused. The time
+budget also bounds a call in flight.
 
 Dollars come from a :class:`~agentflow.backends.pricing.PriceTable`; local models (``hf:``, ``local``,
 ``vllm:``) are charged by compute time (the call's wall time). Cache hits (``usage.calls == 0``) cost 0.
@@ -25,7 +26,7 @@ from agentflow.backends.wrappers._common import ResponseBuilder, aclose_all
 from agentflow.errors import BudgetExceeded
 from agentflow.messages import Usage
 
-__all__ = ["Budget", "CallRecord", "CostLedger", "MeteredBackend"]
+__all__ = ["Budget", "BudgetGate", "CallRecord", "CostLedger", "MeteredBackend"]
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class Budget:
     Args:
         max_tokens: input + output tokens over all calls.
         max_cost_usd: dollars over all calls.
-        max_calls: model calls (cache hits included: each is an answer the run consumed).
+        max_calls: calls that reached a model, failed ones included (cache hits are free).
         max_seconds: wall time since the ledger started.
     """
 
@@ -128,10 +129,66 @@ class Budget:
 CallHook = Callable[[CallRecord], None]
 
 
-class MeteredBackend:
-    """Records every call in a :class:`CostLedger`, prices it, and enforces a :class:`Budget`.
+class BudgetGate:
+    """Refuses a call with :class:`BudgetExceeded` once the :class:`Budget` is used up.
 
-    The returned response's ``usage`` carries ``cost_usd`` and ``latency_s``.
+    It reserves an in-flight slot while a call runs, so concurrent callers cannot overrun a call
+    budget, and bounds a call in flight by what is left of the time budget. It records nothing itself:
+    the :class:`MeteredBackend` layers below fill the ledger it reads.
+    """
+
+    def __init__(self, inner: Backend, ledger: CostLedger, budget: Budget) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.ledger = ledger
+        self.budget = budget
+
+    def _admit(self) -> float | None:
+        self.budget.check(self.ledger)
+        self.ledger.in_flight += 1
+        if self.budget.max_seconds is None:
+            return None
+        return max(0.0, self.budget.max_seconds - self.ledger.elapsed())
+
+    def _time_up(self) -> BudgetExceeded:
+        limit = float(self.budget.max_seconds or 0.0)
+        return BudgetExceeded(f"seconds budget exhausted during a model call (limit {limit:g}s)",
+                              budget="seconds", limit=limit, used=self.ledger.elapsed())
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        remaining = self._admit()
+        try:
+            if remaining is None:
+                return await self.inner.complete(request)
+            try:
+                async with asyncio.timeout(remaining):
+                    return await self.inner.complete(request)
+            except TimeoutError:
+                raise self._time_up() from None
+        finally:
+            self.ledger.in_flight -= 1
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        return self._stream(request)
+
+    async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        self._admit()
+        try:
+            async for chunk in self.inner.stream(request):
+                yield chunk
+        finally:
+            self.ledger.in_flight -= 1
+
+    async def aclose(self) -> None:
+        await aclose_all(self.inner)
+
+
+class MeteredBackend:
+    """Records every call to ``inner`` in a :class:`CostLedger` and prices it by ``inner``'s name.
+
+    In a stack it wraps each provider (inside the fallback), so a call answered by a fallback is priced
+    as that fallback. The returned response's ``usage`` carries ``cost_usd`` and ``latency_s``.
+    ``budget`` is a shortcut for putting a :class:`BudgetGate` in front.
     """
 
     def __init__(
@@ -147,20 +204,9 @@ class MeteredBackend:
         self.name = inner.name
         self.ledger = ledger
         self.prices = prices or PriceTable()
-        self.budget = budget
         self._on_call = on_call
         self._local = inner.name.startswith(LOCAL_PREFIXES)
-
-    def _admit(self) -> float | None:
-        """Check the budget and reserve an in-flight slot; return seconds left for the call."""
-        if self.budget is None:
-            self.ledger.in_flight += 1
-            return None
-        self.budget.check(self.ledger)
-        self.ledger.in_flight += 1
-        if self.budget.max_seconds is None:
-            return None
-        return max(0.0, self.budget.max_seconds - self.ledger.elapsed())
+        self._gate = BudgetGate(_Direct(self), ledger, budget) if budget is not None else None
 
     def _record(self, request: ChatRequest, response: ChatResponse | None, latency: float,
                 error: BaseException | None) -> ChatResponse | None:
@@ -182,37 +228,28 @@ class MeteredBackend:
             return None
         return response.model_copy(update={"usage": usage.model_copy(update={"cost_usd": cost, "latency_s": latency})})
 
-    def _time_up(self, remaining: float) -> BudgetExceeded:
-        limit = self.budget.max_seconds if self.budget and self.budget.max_seconds else remaining
-        return BudgetExceeded(f"seconds budget exhausted during a model call (limit {limit:g}s)",
-                              budget="seconds", limit=float(limit), used=self.ledger.elapsed())
-
     async def complete(self, request: ChatRequest) -> ChatResponse:
-        remaining = self._admit()
+        if self._gate is not None:
+            return await self._gate.complete(request)
+        return await self._complete(request)
+
+    async def _complete(self, request: ChatRequest) -> ChatResponse:
         start = time.perf_counter()
         try:
-            if remaining is None:
-                response = await self.inner.complete(request)
-            else:
-                try:
-                    async with asyncio.timeout(remaining):
-                        response = await self.inner.complete(request)
-                except TimeoutError:
-                    raise self._time_up(remaining) from None
+            response = await self.inner.complete(request)
         except Exception as exc:
             self._record(request, None, time.perf_counter() - start, exc)
             raise
-        finally:
-            self.ledger.in_flight -= 1
         priced = self._record(request, response, time.perf_counter() - start, None)
         assert priced is not None
         return priced
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        if self._gate is not None:
+            return self._gate.stream(request)
         return self._stream(request)
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
-        self._admit()
         start = time.perf_counter()
         builder = ResponseBuilder(self.inner.name)
         recorded = False
@@ -230,8 +267,20 @@ class MeteredBackend:
         except Exception as exc:
             self._record(request, None, time.perf_counter() - start, exc)
             raise
-        finally:
-            self.ledger.in_flight -= 1
 
     async def aclose(self) -> None:
         await aclose_all(self.inner)
+
+
+class _Direct:
+    """The metered backend without its own gate (what the gate calls)."""
+
+    def __init__(self, metered: MeteredBackend) -> None:
+        self.name = metered.name
+        self._metered = metered
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        return await self._metered._complete(request)
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
+        return self._metered._stream(request)

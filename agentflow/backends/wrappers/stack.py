@@ -2,13 +2,16 @@
 
 From the outside in::
 
-    MeteredBackend (ledger, prices, budget)      one record per answer; refuses past the budget
-      RecordingBackend | ReplayBackend           whole-run record / replay (replay replaces all below)
-        CachedBackend (SQLite)                   repeated requests answered locally
+    BudgetGate (budget)                          refuses the next call once a limit is reached
+      RecordingBackend                           whole-run recording of every answer
+        CachedBackend (SQLite)                   repeated requests answered locally (free)
           FallbackBackend                        primary, then each fallback ...
-            RetryBackend                         ... each retried on its own transient failures
-              RateLimitedBackend                 ... each attempt waits for the shared limiter
-                provider (openai:, anthropic:, ...)
+            MeteredBackend (ledger, prices)      ... each call recorded and priced as that provider
+              RetryBackend                       ... retried on its own transient failures
+                RateLimitedBackend               ... each attempt waits for the shared limiter
+                  provider (openai:, anthropic:, ...)
+
+With replay, a ``MeteredBackend(ReplayBackend)`` replaces everything below the gate.
 
 Each layer is optional. :func:`wrap` stacks wrappers around backend objects you already have;
 :func:`build_stack` builds them from ``--backend`` specs (what the CLI and runner use).
@@ -16,14 +19,14 @@ Each layer is optional. :func:`wrap` stacks wrappers around backend objects you 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from agentflow.backends.base import Backend
 from agentflow.backends.pricing import PriceTable
 from agentflow.backends.wrappers.cache import CachedBackend, SqliteCache
 from agentflow.backends.wrappers.fallback import FallbackBackend, FallbackHook
-from agentflow.backends.wrappers.ledger import Budget, CallHook, CostLedger, MeteredBackend
+from agentflow.backends.wrappers.ledger import Budget, BudgetGate, CallHook, CostLedger, MeteredBackend
 from agentflow.backends.wrappers.ratelimit import RateLimitedBackend, RateLimiter
 from agentflow.backends.wrappers.record import RecordingBackend, ReplayBackend, ReplayStore
 from agentflow.backends.wrappers.retry import RetryBackend, RetryHook, RetryPolicy
@@ -31,14 +34,14 @@ from agentflow.backends.wrappers.retry import RetryBackend, RetryHook, RetryPoli
 __all__ = ["build_stack", "wrap"]
 
 
-def _resilient(backend: Backend, retry: RetryPolicy | None, rate_limit: RateLimiter | None,
-               on_retry: RetryHook | None) -> Backend:
+def _member(backend: Backend, retry: RetryPolicy | None, rate_limit: RateLimiter | None,
+            on_retry: RetryHook | None, meter: Callable[[Backend], Backend]) -> Backend:
     layered: Backend = backend
     if rate_limit is not None:
         layered = RateLimitedBackend(layered, rate_limit)
     if retry is not None:
         layered = RetryBackend(layered, retry, on_retry=on_retry)
-    return layered
+    return meter(layered)
 
 
 def wrap(
@@ -74,11 +77,20 @@ def wrap(
     """
     if record is not None and replay is not None:
         raise ValueError("record and replay are exclusive")
+    if ledger is None and (budget is not None or prices is not None or on_call is not None):
+        ledger = CostLedger()
+    run_ledger = ledger
+
+    def meter(inner: Backend) -> Backend:
+        if run_ledger is None:
+            return inner
+        return MeteredBackend(inner, run_ledger, prices=prices, on_call=on_call)
+
     layered: Backend
     if replay is not None:
-        layered = ReplayBackend(replay, name=backend.name)
+        layered = meter(ReplayBackend(replay, name=backend.name))
     else:
-        members = [_resilient(b, retry, rate_limit, on_retry) for b in (backend, *fallback)]
+        members = [_member(b, retry, rate_limit, on_retry, meter) for b in (backend, *fallback)]
         layered = members[0] if len(members) == 1 else FallbackBackend(members, on_fallback=on_fallback)
         if cache is not None:
             layered = CachedBackend(layered, cache, namespace=backend.name)
@@ -86,10 +98,8 @@ def wrap(
             layered = record.share(layered)
         elif record is not None:
             layered = RecordingBackend(layered, record)
-    if ledger is None and (budget is not None or prices is not None or on_call is not None):
-        ledger = CostLedger()
-    if ledger is not None:
-        layered = MeteredBackend(layered, ledger, prices=prices, budget=budget, on_call=on_call)
+    if budget is not None and run_ledger is not None:
+        layered = BudgetGate(layered, run_ledger, budget)
     return layered
 
 
