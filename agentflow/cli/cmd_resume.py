@@ -100,9 +100,10 @@ def durable_for(args: argparse.Namespace, redactor: Redactor) -> DurableRun:
     that a crash cut off are not duplicated.
     """
     from agentflow.runner.durable import DurableRun
-    from agentflow.store import open_store, rewrite_trace
+    from agentflow.store import Sealer, open_store, rewrite_trace
 
-    store = open_store(_absolute_store(str(args.store)), redactor=redactor)
+    sealer = Sealer.from_env(os.environ)  # AGENTFLOW_STORE_KEY: resume sees exactly what was redacted
+    store = open_store(_absolute_store(str(args.store)), redactor=redactor, sealer=sealer)
     try:
         if getattr(args, "resume", False):
             durable = DurableRun.resume(store, args.run_id, approve=args.approve, say=args.say, redactor=redactor)

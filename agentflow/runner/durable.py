@@ -33,6 +33,7 @@ from agentflow.store import (
     PauseRun,
     RunRecorder,
     RunStore,
+    Sealer,
     ToolJournal,
     open_store,
     rewrite_trace,
@@ -142,6 +143,8 @@ class DurableRun:
         """Journal the session's tool calls and track every cursor (scripts, user channel)."""
         if not isinstance(session.tools, JournaledExecutor):
             session.tools = JournaledExecutor(session.tools, self.journal)
+            if self.resumed:
+                self.journal.relearn(session.tools.specs)
         for name, obj in _positioned(session, user, backends or {}):
             self.recorder.track(name, obj)
 
@@ -213,7 +216,10 @@ async def run_durable(
     fields = {f for t in workflow.guided.tools for f in t.secret_fields}
     redactor = Redactor(secret_env_values(os.environ), fields)
     own_store = not isinstance(store, RunStore)
-    db: RunStore = open_store(store, redactor=redactor) if not isinstance(store, RunStore) else store
+    db: RunStore = (
+        open_store(store, redactor=redactor, sealer=Sealer.from_env(os.environ))
+        if not isinstance(store, RunStore) else store
+    )
     writer = None
     try:
         if resume:

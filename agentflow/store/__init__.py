@@ -29,10 +29,12 @@ from agentflow.store.journal import (
     call_key,
 )
 from agentflow.store.recorder import RunRecorder, rewrite_trace
+from agentflow.store.sealing import KEY_ENV, Sealer
 from agentflow.store.sql import SqlRunStore
 
 __all__ = [
     "END_OF_CONVERSATION",
+    "KEY_ENV",
     "ApprovalRequired",
     "CallOutcome",
     "Checkpoint",
@@ -46,6 +48,7 @@ __all__ = [
     "RunRecorder",
     "RunStatus",
     "RunStore",
+    "Sealer",
     "SqlRunStore",
     "StoreError",
     "ToolCallInterrupted",
@@ -56,16 +59,17 @@ __all__ = [
 ]
 
 
-def open_store(spec: str | Path, *, redactor: Redactor | None = None) -> SqlRunStore:
+def open_store(spec: str | Path, *, redactor: Redactor | None = None, sealer: Sealer | None = None) -> SqlRunStore:
     """Open the run store named by ``--store``: a ``postgresql://`` / ``postgres://`` URL, else a SQLite path.
 
-    ``sqlite:///PATH`` is accepted too; ``:memory:`` gives a throwaway in-process store.
+    ``sqlite:///PATH`` is accepted too; ``:memory:`` gives a throwaway in-process store. ``redactor``
+    hides secrets in everything written; ``sealer`` keeps what it hid, encrypted (see ``sealing``).
     """
     text = str(spec)
     if text.startswith(("postgresql://", "postgres://")):
         from agentflow.store.postgres import open_postgres
 
-        return open_postgres(text, redactor=redactor)
+        return open_postgres(text, redactor=redactor, sealer=sealer)
     if text.startswith("sqlite:///"):
         text = text.removeprefix("sqlite:///")  # sqlite:///rel.db -> rel.db, sqlite:////abs.db -> /abs.db
     elif "://" in text:
@@ -75,4 +79,4 @@ def open_store(spec: str | Path, *, redactor: Redactor | None = None) -> SqlRunS
         )
     from agentflow.store.sqlite import open_sqlite
 
-    return open_sqlite(text, redactor=redactor)
+    return open_sqlite(text, redactor=redactor, sealer=sealer)

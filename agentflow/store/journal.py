@@ -20,7 +20,7 @@ from typing import Any
 
 from agentflow._ids import stable_hash
 from agentflow.errors import RunError
-from agentflow.redact import Redactor
+from agentflow.redact import REDACTED, Redactor
 from agentflow.store.base import JournalEntry, JournalStatus, RunStore
 from agentflow.tools.spec import ToolSpec
 
@@ -114,6 +114,7 @@ class ToolJournal:
         key = self.key(site, spec.name, args)
         entry = self.store.journal_entry(self.run_id, key)
         if entry is not None and entry.has_outcome:
+            self._learn_secrets(spec, entry.result)
             return CallOutcome(key, entry.result, entry.error, replayed=True)
         if entry is not None and entry.status == "denied":
             return self._finish(key, None, "denied by a human reviewer")
@@ -157,11 +158,25 @@ class ToolJournal:
         )
 
     def _learn_secrets(self, spec: ToolSpec, value: Any) -> None:
-        if self.redactor is None or not spec.secret_fields or not isinstance(value, Mapping):
+        """Teach the redactor the *values* of secret fields, so they stay hidden once copied into text.
+
+        Field-name redaction only covers structured data; a tool result pasted into a prompt or the
+        conversation history is text, where only known values can be found.
+        """
+        if self.redactor is None:
             return
-        found = [str(value[f]) for f in spec.secret_fields if f in value and value[f] not in (None, "")]
+        found = _field_values(value, set(spec.secret_fields)) if spec.secret_fields else []
+        found += _hidden_values(value, self.redactor(value))
         if found:
             self.redactor.add_values(found)
+
+    def relearn(self, specs: Mapping[str, ToolSpec]) -> None:
+        """Teach the redactor the secrets in results journaled before a resume (sealed stores keep them)."""
+        if self.redactor is None:
+            return
+        for entry in self.store.journal(self.run_id):
+            if entry.has_outcome and entry.result is not None:
+                self._learn_secrets(specs.get(entry.tool) or ToolSpec(name=entry.tool), entry.result)
 
     def decide(self, key: str, approve: bool) -> JournalEntry:
         """Record a human's decision on a paused call (approval, or an interrupted call to re-run)."""
@@ -172,3 +187,32 @@ class ToolJournal:
         updated = self.store.journal_entry(self.run_id, key)
         assert updated is not None
         return updated
+
+
+def _field_values(value: Any, names: set[str]) -> list[str]:
+    """Values of fields named in ``names`` anywhere inside ``value`` (nested dicts and lists)."""
+    out: list[str] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if str(key) in names and isinstance(item, str | int | float) and str(item):
+                out.append(str(item))
+            else:
+                out.extend(_field_values(item, names))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            out.extend(_field_values(item, names))
+    return out
+
+
+def _hidden_values(original: Any, redacted: Any) -> list[str]:
+    """Strings the redactor replaced whole (secret-named fields such as ``access_token``)."""
+    if isinstance(original, str):
+        return [original] if redacted == REDACTED and original != REDACTED and len(original) >= 4 else []
+    out: list[str] = []
+    if isinstance(original, Mapping) and isinstance(redacted, Mapping):
+        for key, item in original.items():
+            out.extend(_hidden_values(item, redacted.get(key)))
+    elif isinstance(original, list | tuple) and isinstance(redacted, list | tuple):
+        for item, hidden in zip(original, redacted, strict=False):
+            out.extend(_hidden_values(item, hidden))
+    return out

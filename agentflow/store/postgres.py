@@ -13,6 +13,7 @@ from typing import Any
 from agentflow.errors import UserError
 from agentflow.redact import Redactor
 from agentflow.store.base import StoreError
+from agentflow.store.sealing import Sealer
 from agentflow.store.sql import Cursor, SqlRunStore
 
 __all__ = ["PostgresDriver", "open_postgres"]
@@ -63,9 +64,9 @@ class PostgresDriver:
         self._conn.close()
 
 
-def open_postgres(dsn: str, *, redactor: Redactor | None = None) -> SqlRunStore:
+def open_postgres(dsn: str, *, redactor: Redactor | None = None, sealer: Sealer | None = None) -> SqlRunStore:
     """Open a PostgreSQL run store (tables are created when missing)."""
-    return SqlRunStore(PostgresDriver(dsn), redactor)
+    return SqlRunStore(PostgresDriver(dsn), redactor, sealer)
 
 
 def _hide_password(dsn: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Protocol, cast
 from agentflow.errors import UserError
 from agentflow.redact import Redactor
 from agentflow.store.base import Checkpoint, JournalEntry, JournalStatus, RunNotFound, RunRecord, RunStatus
+from agentflow.store.sealing import Sealer
 
 __all__ = ["Cursor", "Driver", "SqlRunStore", "schema_statements"]
 
@@ -55,14 +56,14 @@ def schema_statements(real_type: str) -> list[str]:
         f"meta TEXT NOT NULL, pause TEXT, error TEXT, step INTEGER NOT NULL DEFAULT 0, created {real_type}, "
         f"updated {real_type})",
         "CREATE TABLE IF NOT EXISTS agentflow_checkpoints (run_id TEXT PRIMARY KEY, step INTEGER NOT NULL, "
-        f"state TEXT NOT NULL, event_seq INTEGER NOT NULL DEFAULT 0, ts {real_type})",
+        f"state TEXT NOT NULL, event_seq INTEGER NOT NULL DEFAULT 0, ts {real_type}, sealed TEXT)",
         "CREATE TABLE IF NOT EXISTS agentflow_messages (run_id TEXT NOT NULL, seq INTEGER NOT NULL, "
         "body TEXT NOT NULL, PRIMARY KEY (run_id, seq))",
         "CREATE TABLE IF NOT EXISTS agentflow_events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, "
         "body TEXT NOT NULL, PRIMARY KEY (run_id, seq))",
         "CREATE TABLE IF NOT EXISTS agentflow_journal (run_id TEXT NOT NULL, key TEXT NOT NULL, "
         "ordinal INTEGER NOT NULL, tool TEXT NOT NULL, args TEXT NOT NULL, status TEXT NOT NULL, result TEXT, "
-        f"error TEXT, started {real_type}, finished {real_type}, PRIMARY KEY (run_id, key))",
+        f"error TEXT, started {real_type}, finished {real_type}, sealed TEXT, PRIMARY KEY (run_id, key))",
         "CREATE TABLE IF NOT EXISTS agentflow_inbox (run_id TEXT NOT NULL, seq INTEGER NOT NULL, "
         f"body TEXT NOT NULL, ts {real_type}, PRIMARY KEY (run_id, seq))",
     ]
@@ -74,11 +75,14 @@ class SqlRunStore:
     Args:
         driver: the open connection (see :func:`agentflow.store.open_store`).
         redactor: hides secrets in everything written; the default knows secret shapes and fields.
+        sealer: when given, checkpoints and tool results that redaction changed are also kept
+            encrypted, and read back decrypted (:mod:`agentflow.store.sealing`).
     """
 
-    def __init__(self, driver: Driver, redactor: Redactor | None = None) -> None:
+    def __init__(self, driver: Driver, redactor: Redactor | None = None, sealer: Sealer | None = None) -> None:
         self._db = driver
         self._redact = redactor or Redactor()
+        self._sealer = sealer
         self.url = driver.url
         with self._db.transaction(write=True) as cur:
             for stmt in schema_statements(driver.real_type):
@@ -88,6 +92,18 @@ class SqlRunStore:
 
     def _dump(self, value: Any) -> str:
         return json.dumps(self._redact(value), ensure_ascii=False, default=str)
+
+    def _dump_sealed(self, value: Any) -> tuple[str, str | None]:
+        """The redacted JSON, and the sealed original when redaction changed it and a sealer is set."""
+        redacted = self._redact(value)
+        text = json.dumps(redacted, ensure_ascii=False, default=str)
+        sealed = self._sealer.seal(value) if self._sealer is not None and redacted != value else None
+        return text, sealed
+
+    def _load(self, text: str, sealed: str | None) -> Any:
+        if sealed and self._sealer is not None:
+            return self._sealer.open(sealed)
+        return json.loads(text)
 
     def _tx(self, write: bool = False) -> AbstractContextManager[Cursor]:
         return self._db.transaction(write)
@@ -174,14 +190,17 @@ class SqlRunStore:
         now = time.time()
         with self._tx(write=True) as cur:
             last_seq = self._append(cur, run_id, messages, events)
+            text, sealed = self._dump_sealed(dict(state))
             cur.execute(
                 self._q(
-                    "INSERT INTO agentflow_checkpoints (run_id, step, state, event_seq, ts) VALUES (?, ?, ?, ?, ?) "
+                    "INSERT INTO agentflow_checkpoints (run_id, step, state, event_seq, ts, sealed) "
+                    "VALUES (?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (run_id) DO UPDATE SET step = excluded.step, state = excluded.state, "
                     "event_seq = CASE WHEN excluded.event_seq > agentflow_checkpoints.event_seq "
-                    "THEN excluded.event_seq ELSE agentflow_checkpoints.event_seq END, ts = excluded.ts"
+                    "THEN excluded.event_seq ELSE agentflow_checkpoints.event_seq END, ts = excluded.ts, "
+                    "sealed = excluded.sealed"
                 ),
-                (run_id, step, self._dump(dict(state)), last_seq, now),
+                (run_id, step, text, last_seq, now, sealed),
             )
             cur.execute(
                 self._q("UPDATE agentflow_runs SET step = ?, updated = ? WHERE run_id = ?"), (step, now, run_id)
@@ -222,12 +241,13 @@ class SqlRunStore:
     def load_checkpoint(self, run_id: str) -> Checkpoint | None:
         with self._tx() as cur:
             cur.execute(
-                self._q("SELECT step, state, event_seq, ts FROM agentflow_checkpoints WHERE run_id = ?"), (run_id,)
+                self._q("SELECT step, state, event_seq, ts, sealed FROM agentflow_checkpoints WHERE run_id = ?"),
+                (run_id,),
             )
             row = cur.fetchone()
         if row is None:
             return None
-        return Checkpoint(run_id, int(row[0]), json.loads(row[1]), int(row[2]), float(row[3] or 0.0))
+        return Checkpoint(run_id, int(row[0]), self._load(row[1], row[4]), int(row[2]), float(row[3] or 0.0))
 
     def messages(self, run_id: str) -> list[dict[str, Any]]:
         return list(self._bodies("agentflow_messages", run_id))
@@ -283,17 +303,19 @@ class SqlRunStore:
     def journal_update(
         self, run_id: str, key: str, status: JournalStatus, *, result: Any = None, error: str | None = None
     ) -> None:
+        text, sealed = (None, None) if result is None else self._dump_sealed(result)
         with self._tx(write=True) as cur:
             cur.execute(
                 self._q(
-                    "UPDATE agentflow_journal SET status = ?, result = ?, error = ?, finished = ? "
+                    "UPDATE agentflow_journal SET status = ?, result = ?, error = ?, finished = ?, sealed = ? "
                     "WHERE run_id = ? AND key = ?"
                 ),
                 (
                     status,
-                    None if result is None else self._dump(result),
+                    text,
                     None if error is None else self._redact.text(error),
                     time.time() if status in ("done", "error") else None,
+                    sealed,
                     run_id,
                     key,
                 ),
@@ -310,14 +332,27 @@ class SqlRunStore:
                 (run_id,),
             )
             rows = cur.fetchall()
-        return [_journal_entry(run_id, r) for r in rows]
+        return [self._journal_entry(run_id, r) for r in rows]
 
     def _entry(self, cur: Cursor, run_id: str, key: str) -> JournalEntry | None:
         cur.execute(
             self._q(f"SELECT {_JOURNAL_COLS} FROM agentflow_journal WHERE run_id = ? AND key = ?"), (run_id, key)
         )
         row = cur.fetchone()
-        return None if row is None else _journal_entry(run_id, row)
+        return None if row is None else self._journal_entry(run_id, row)
+
+    def _journal_entry(self, run_id: str, row: Sequence[Any]) -> JournalEntry:
+        return JournalEntry(
+            run_id=run_id,
+            key=row[0],
+            tool=row[1],
+            args=json.loads(row[2]),
+            status=row[3],
+            result=None if row[4] is None else self._load(row[4], row[8]),
+            error=row[5],
+            started=float(row[6] or 0.0),
+            finished=None if row[7] is None else float(row[7]),
+        )
 
     def close(self) -> None:
         self._db.close()
@@ -329,7 +364,7 @@ class SqlRunStore:
         self.close()
 
 
-_JOURNAL_COLS = "key, tool, args, status, result, error, started, finished"
+_JOURNAL_COLS = "key, tool, args, status, result, error, started, finished, sealed"
 
 
 def _run_record(row: Sequence[Any]) -> RunRecord:
@@ -345,15 +380,3 @@ def _run_record(row: Sequence[Any]) -> RunRecord:
     )
 
 
-def _journal_entry(run_id: str, row: Sequence[Any]) -> JournalEntry:
-    return JournalEntry(
-        run_id=run_id,
-        key=row[0],
-        tool=row[1],
-        args=json.loads(row[2]),
-        status=row[3],
-        result=None if row[4] is None else json.loads(row[4]),
-        error=row[5],
-        started=float(row[6] or 0.0),
-        finished=None if row[7] is None else float(row[7]),
-    )

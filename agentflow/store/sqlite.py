@@ -15,6 +15,7 @@ from typing import Literal
 
 from agentflow.redact import Redactor
 from agentflow.store.base import StoreError
+from agentflow.store.sealing import Sealer
 from agentflow.store.sql import Cursor, SqlRunStore
 
 __all__ = ["SqliteDriver", "open_sqlite"]
@@ -73,7 +74,11 @@ class SqliteDriver:
 
 
 def open_sqlite(
-    path: str | Path, *, redactor: Redactor | None = None, sync: Literal["normal", "full"] = "normal"
+    path: str | Path,
+    *,
+    redactor: Redactor | None = None,
+    sealer: Sealer | None = None,
+    sync: Literal["normal", "full"] = "normal",
 ) -> SqlRunStore:
     """Open (creating if needed) a SQLite run store at ``path``."""
-    return SqlRunStore(SqliteDriver(path, sync=sync), redactor)
+    return SqlRunStore(SqliteDriver(path, sync=sync), redactor, sealer)
