@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from agentflow.events import Event
+    from agentflow.redact import Redactor
     from agentflow.runner.users import UserChannel
 
 __all__ = ["register"]
@@ -132,9 +133,9 @@ async def _run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str]
     console = Console(highlight=False, soft_wrap=True)
     workflow = Workflow(guided_from_document(doc, inputs))
     backends = resolve_backends(list(args.backend), base_dir=Path.cwd())
-    sinks: list[Any] = [] if args.quiet else [_display(console)]
     secret_fields = {f for t in workflow.guided.tools for f in t.secret_fields}
     redactor = Redactor(secret_env_values(os.environ), secret_fields)
+    sinks: list[Any] = [] if args.quiet else [_display(console, redactor)]
     durable = None
     if args.store:  # durable run: checkpoints, tool-call journal, resume (agentflow.cli.cmd_resume)
         from agentflow.cli.cmd_resume import durable_for
@@ -174,11 +175,11 @@ async def _run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str]
     return 0
 
 
-def _display(console: Console) -> Any:
-    """An event sink that renders the conversation and the controllers' decisions."""
+def _display(console: Console, redactor: Redactor | None = None) -> Any:
+    """An event sink that renders the conversation and the controllers' decisions (secrets hidden)."""
 
     def sink(event: Event) -> None:
-        d = event.data
+        d = redactor(dict(event.data)) if redactor is not None else event.data
         if event.type == "user_message":
             console.print(f"[bold cyan]user[/]  {_esc(d.get('text', ''))}")
         elif event.type == "agent_message":
