@@ -156,6 +156,8 @@ class DurableRun:
         Returns a result with status ``paused`` (and ``pause`` in the store) when the run waits for a
         human; raises the run's error (status ``failed``) when it fails. A crash leaves it ``running``.
         """
+        if user.kind == "stdin":
+            user = _PauseAtEndOfInput(user)
         self.attach(session, user, backends)
         last_reply = _last_reply(session.state) if self.resumed else None
         try:
@@ -170,6 +172,24 @@ class DurableRun:
             raise
         self.recorder.finish("completed")
         return result
+
+
+class _PauseAtEndOfInput:
+    """``--user stdin`` in a durable run: end of input pauses the run (``/quit`` ends it).
+
+    So ``echo "..." | agentflow run ... --store DB`` and later ``echo "..." | agentflow resume ...``
+    hold one conversation across processes.
+    """
+
+    def __init__(self, inner: UserChannel) -> None:
+        self.inner = inner
+        self.kind = inner.kind
+
+    async def next_message(self, agent_reply: str | None) -> str | None:
+        message = await self.inner.next_message(agent_reply)
+        if message is None and not getattr(self.inner, "quit", False):
+            raise PauseRun("waiting for user input", {"reason": "input", "last_reply": agent_reply or ""})
+        return message
 
 
 def _positioned(session: GuidedSession, user: UserChannel, backends: Mapping[str, Any]) -> list[tuple[str, Any]]:

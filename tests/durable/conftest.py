@@ -30,8 +30,13 @@ from agentflow.events import JsonlTraceWriter
 ForkRun = Callable[..., int]
 
 
-def fork_cli(argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, kill_at: int = 0) -> int:
-    """Run ``agentflow ARGV`` in a forked child; returns its exit code, or ``-signal`` if it was killed."""
+def fork_cli(
+    argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, kill_at: int = 0, stdin: str | None = None
+) -> int:
+    """Run ``agentflow ARGV`` in a forked child; returns its exit code, or ``-signal`` if it was killed.
+
+    ``stdin`` is the text the child reads on its standard input (end of input after it).
+    """
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -47,6 +52,11 @@ def fork_cli(argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, kill_at:
                 os.close(out)
             sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
             sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+            (cwd / "stdin.txt").write_text(stdin or "", encoding="utf-8")
+            inp = os.open(cwd / "stdin.txt", os.O_RDONLY)
+            os.dup2(inp, 0)
+            os.close(inp)
+            sys.stdin = open(0, closefd=False)  # noqa: SIM115
             if kill_at:
                 _kill_after(kill_at)
             code = main(list(argv))
