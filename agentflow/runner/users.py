@@ -100,6 +100,7 @@ class StreamUser:
         self.stream = stream
         self.prompt = prompt
         self.show = show
+        self.quit = False  # the user typed /quit (not just end of input: a durable run pauses on that)
 
     async def next_message(self, agent_reply: str | None) -> str | None:
         while True:
@@ -110,6 +111,7 @@ class StreamUser:
                 return None
             text = line.strip()
             if text in ("/quit", "/exit"):
+                self.quit = True
                 return None
             if text:
                 return text
