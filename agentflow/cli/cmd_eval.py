@@ -40,8 +40,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--workflows", default=None, help="workflow folder for a fixed-query corpus folder")
     p.add_argument("--export-dataset", default=None, metavar="FILE", help="write the (imported) cases as JSONL")
     p.add_argument("--turn-level", action="store_true", help="also score reference turns with teacher forcing")
-    p.add_argument("--runner", default="agentflow.eval.guided:guided_runner", metavar="MODULE:FACTORY",
-                   help="session runner factory (default: the guided runtime)")
+    p.add_argument("--runner", default="agentflow.eval.runners:default_runner", metavar="MODULE:FACTORY",
+                   help="session runner factory (default: guided runtime for conversations, executed for role cases)")
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples per interval (default 1000)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="compare two reports and exit")
@@ -86,7 +86,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     cases = _load_cases(args)
     options: dict[str, Any] = {}
-    if args.runner == "agentflow.eval.guided:guided_runner":
+    if args.runner in ("agentflow.eval.runners:default_runner", "agentflow.eval.guided:guided_runner"):
         options = {"backend": args.backend or ["test"], "base_dir": os.getcwd()}
     config = PipelineConfig(runner=RunnerSpec(target=args.runner, options=options), judge=args.judge,
                             judge_backend=_judge_backend(args.backend), turn_level=args.turn_level)

@@ -10,16 +10,18 @@ Workflows are loaded once per runner and shared by its sessions.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from agentflow.backends.base import Backend
+from agentflow.controllers.state import CallRecord, HistoryItem, SessionState
 from agentflow.errors import AgentflowError, UserError
-from agentflow.eval.dataset import EvalCase
+from agentflow.eval.dataset import EvalCase, RefTurn
 from agentflow.eval.outcome import SessionOutcome
 from agentflow.events import Event, EventBus
 from agentflow.runner import ScriptedUser, SessionConfig, SimulatedUser, Workflow, resolve_backends, run_session
+from agentflow.runner.parse import parse_response
 from agentflow.runner.users import UserChannel
 from agentflow.tools.python_file import load_python_tools
 
@@ -30,18 +32,20 @@ class GuidedRunner:
     """Runs :class:`EvalCase` sessions on the guided runtime.
 
     Args:
-        backend: ``--backend`` values (``SPEC`` or ``ROLE=SPEC``), as for ``agentflow run``.
+        backend: ``--backend`` values (``SPEC`` or ``ROLE=SPEC``), as for ``agentflow run``; or (SDK) a
+            backend object, or a mapping of role (``agent``, ``user_simulator``...) -> backend.
         base_dir: where relative script paths in backend specs are resolved.
         max_actions_per_turn: the guided session's per-turn action limit.
     """
 
-    def __init__(self, backend: Sequence[str] | str = ("test",), *, base_dir: str | None = None,
-                 max_actions_per_turn: int = 6) -> None:
-        self.specs = [backend] if isinstance(backend, str) else list(backend)
+    def __init__(self, backend: Sequence[str] | str | Backend | Mapping[str, Backend] = ("test",), *,
+                 base_dir: str | None = None, max_actions_per_turn: int = 6) -> None:
+        self.specs: Any = [backend] if isinstance(backend, str) else (
+            list(backend) if isinstance(backend, Sequence) else backend)
         self.base_dir = Path(base_dir) if base_dir else None
         self.max_actions = max_actions_per_turn
         # Scripted backends hold a position: every session needs its own copy.
-        self._per_session = any("scripted" in s for s in self.specs)
+        self._per_session = isinstance(self.specs, list) and any("scripted" in s for s in self.specs)
         self._shared: dict[str, Backend] | None = None
         self._workflows: dict[tuple[str, str | None, str], Workflow] = {}
         self._functions: dict[str, dict[str, Any]] = {}
@@ -100,6 +104,42 @@ class GuidedRunner:
         except AgentflowError as exc:  # the run failed (backend, budget...): a failed session, trace kept
             error = f"{type(exc).__name__}: {exc}"[:500]
         return SessionOutcome(events=events, answer=answer, error=error)
+
+
+    async def predict_turn(self, case: EvalCase, history: list[RefTurn]) -> RefTurn:
+        """The agent's next action after a *reference* history (teacher forcing, no controller, no tool run).
+
+        The history is loaded into a fresh session state (reference calls count as executed with an
+        empty result), the agent's request is built exactly as in a live session, and its first
+        proposal — a call or a reply — is returned.
+        """
+        workflow = await self._workflow(case)
+        state = SessionState(run_id=case.id, workflow=workflow.guided.name)
+        turn = 0
+        for i, ref in enumerate(history):
+            if ref.role == "user":
+                turn += 1
+                state.history.append(HistoryItem(role="user", text=ref.text, turn=turn))
+            elif ref.call is not None:
+                call_id = f"ref{i}"
+                state.history.append(HistoryItem(role="call", name=ref.call, args=dict(ref.args), turn=turn,
+                                                 call_id=call_id))
+                state.calls.append(CallRecord(call_id=call_id, name=ref.call, args=dict(ref.args), turn=turn,
+                                              status="executed"))
+            else:
+                state.history.append(HistoryItem(role="agent", text=ref.text, turn=turn))
+        state.turn = turn
+        backends = self._backends()
+        session = workflow.session(backend=backends, tools=self._tools(case), mocks=True,
+                                   bus=EventBus(case.id), state=state)
+        response = await session.backend.complete(session.request())
+        proposals = parse_response(response)
+        if isinstance(proposals, list) and proposals:
+            first = proposals[0]
+            if first.kind == "call":
+                return RefTurn(role="agent", call=first.name, args=dict(first.args))
+            return RefTurn(role="agent", text=first.text)
+        return RefTurn(role="agent", text=response.text)
 
 
 def guided_runner(backend: Sequence[str] | str = ("test",), base_dir: str | None = None,
