@@ -7,12 +7,12 @@ agentflow's retry wrapper owns them. Structured output uses tool mode (see ``_an
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from agentflow.backends._anthropic_convert import AnthropicStream, request_kwargs, response_from_dict
+from agentflow.backends._loop_client import LoopBound
 from agentflow.backends._spec_options import parse_options, parse_retry_after, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk
 from agentflow.errors import (
@@ -82,19 +82,17 @@ class AnthropicBackend:
         self._api_key = api_key
         self._timeout = timeout
         self._max_tokens = max_tokens
-        self._client_obj: Any = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._clients = LoopBound(self._new_client, _close_client)
+
+    def _new_client(self) -> Any:
+        import anthropic
+
+        return anthropic.AsyncAnthropic(api_key=self._api_key, base_url=self.base_url, max_retries=0,
+                                        timeout=self._timeout)
 
     def _client(self) -> Any:
-        loop = asyncio.get_running_loop()
-        if self._client_obj is None or self._loop is not loop:
-            import anthropic
-
-            self._client_obj = anthropic.AsyncAnthropic(
-                api_key=self._api_key, base_url=self.base_url, max_retries=0, timeout=self._timeout
-            )
-            self._loop = loop
-        return self._client_obj
+        """The SDK client for the running event loop (an HTTP pool cannot cross loops)."""
+        return self._clients.get()
 
     def _raise(self, exc: Exception) -> None:
         mapped = map_anthropic_error(exc, self.name)
@@ -140,10 +138,8 @@ class AnthropicBackend:
         yield state.finish()
 
     async def aclose(self) -> None:
-        """Close the HTTP client."""
-        if self._client_obj is not None:
-            await self._client_obj.close()
-            self._client_obj = None
+        """Close the HTTP client (also done automatically when the event loop shuts down)."""
+        await self._clients.aclose()
 
 
 def from_spec(rest: str, environ: Mapping[str, str]) -> AnthropicBackend:
@@ -162,3 +158,7 @@ def from_spec(rest: str, environ: Mapping[str, str]) -> AnthropicBackend:
         timeout=to_float(options, "timeout", 60.0, spec=spec),
         max_tokens=int(to_float(options, "max_tokens", 1024, spec=spec)),
     )
+
+
+async def _close_client(client: Any) -> None:
+    await client.close()

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from agentflow.backends._loop_client import LoopBound
 from agentflow.backends._openai_convert import StreamAccumulator, request_kwargs, response_from_dict
 from agentflow.backends._openai_errors import map_openai_error
 from agentflow.backends._spec_options import parse_options, to_float
@@ -56,6 +57,8 @@ class LiteLLMBackend:
         self._api_base = api_base
         self._api_key = api_key
         self._timeout = timeout
+        # LiteLLM's cached clients belong to the running loop: close them when it shuts down
+        self._loop_guard = LoopBound(object, _close_litellm_clients)
 
     def _kwargs(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
         kwargs = request_kwargs(request, self.model, structured="json_schema", token_param="max_tokens", stream=stream)
@@ -75,6 +78,7 @@ class LiteLLMBackend:
     async def complete(self, request: ChatRequest) -> ChatResponse:
         """One completion through LiteLLM; failures raise :mod:`agentflow.errors` classes."""
         litellm = _litellm()
+        self._loop_guard.get()
         try:
             result = await litellm.acompletion(**self._kwargs(request, stream=False))
         except Exception as exc:
@@ -90,6 +94,7 @@ class LiteLLMBackend:
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         litellm = _litellm()
+        self._loop_guard.get()
         accumulator = StreamAccumulator(self.name)
         try:
             stream = await litellm.acompletion(**self._kwargs(request, stream=True))
@@ -105,24 +110,12 @@ class LiteLLMBackend:
         yield accumulator.finish()
 
     async def aclose(self) -> None:
-        """Close the HTTP clients LiteLLM cached for this event loop (they cannot outlive it).
+        """Close the HTTP clients LiteLLM cached (also done automatically when the event loop shuts down).
 
         LiteLLM keeps one process-wide client cache, so this closes every LiteLLM backend's clients;
         they are recreated on next use.
         """
-        litellm = _litellm()
-        cache = litellm.in_memory_llm_clients_cache
-        for client in list(getattr(cache, "cache_dict", {}).values()):
-            close = getattr(client, "close", None) or getattr(client, "aclose", None)
-            if close is None:
-                continue
-            try:
-                result = close()
-                if hasattr(result, "__await__"):
-                    await result
-            except Exception:  # a client already closed or bound to another loop: nothing to free
-                continue
-        cache.flush_cache()
+        await self._loop_guard.aclose()
 
 
 def from_spec(rest: str, environ: Mapping[str, str]) -> LiteLLMBackend:
@@ -135,3 +128,20 @@ def from_spec(rest: str, environ: Mapping[str, str]) -> LiteLLMBackend:
         api_key=environ.get(key_var) if key_var else None,
         timeout=to_float(options, "timeout", 60.0, spec=f"litellm:{rest}"),
     )
+
+
+async def _close_litellm_clients(_: object = None) -> None:
+    """Close and forget LiteLLM's cached clients (they belong to the loop that is ending)."""
+    litellm = _litellm()
+    cache = litellm.in_memory_llm_clients_cache
+    for client in list(getattr(cache, "cache_dict", {}).values()):
+        close = getattr(client, "close", None) or getattr(client, "aclose", None)
+        if close is None:
+            continue
+        try:
+            result = close()
+            if hasattr(result, "__await__"):
+                await result
+        except Exception:  # a client already closed or bound to another loop: nothing to free
+            continue
+    cache.flush_cache()

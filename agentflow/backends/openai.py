@@ -8,10 +8,10 @@ owns retries so that they are visible, classified and budgeted.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from agentflow.backends._loop_client import LoopBound
 from agentflow.backends._openai_convert import (
     StreamAccumulator,
     StructuredMode,
@@ -59,20 +59,16 @@ class OpenAIBackend:
         self._timeout = timeout
         self._structured: StructuredMode = structured
         self._token_param = token_param
-        self._client_obj: Any = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._clients = LoopBound(self._new_client, _close_client)
+
+    def _new_client(self) -> Any:
+        import openai
+
+        return openai.AsyncOpenAI(api_key=self._api_key, base_url=self.base_url, max_retries=0, timeout=self._timeout)
 
     def _client(self) -> Any:
-        """The SDK client for the running event loop (an httpx pool cannot cross loops)."""
-        loop = asyncio.get_running_loop()
-        if self._client_obj is None or self._loop is not loop:
-            import openai
-
-            self._client_obj = openai.AsyncOpenAI(
-                api_key=self._api_key, base_url=self.base_url, max_retries=0, timeout=self._timeout
-            )
-            self._loop = loop
-        return self._client_obj
+        """The SDK client for the running event loop (an HTTP pool cannot cross loops)."""
+        return self._clients.get()
 
     def _kwargs(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
         return request_kwargs(request, self.model, structured=self._structured, token_param=self._token_param,
@@ -121,10 +117,8 @@ class OpenAIBackend:
         yield accumulator.finish()
 
     async def aclose(self) -> None:
-        """Close the HTTP client."""
-        if self._client_obj is not None:
-            await self._client_obj.close()
-            self._client_obj = None
+        """Close the HTTP client (also done automatically when the event loop shuts down)."""
+        await self._clients.aclose()
 
 
 def from_spec(rest: str, environ: Mapping[str, str]) -> OpenAIBackend:
@@ -152,3 +146,7 @@ def from_spec(rest: str, environ: Mapping[str, str]) -> OpenAIBackend:
         structured=structured,  # type: ignore[arg-type]
         token_param=options.get("token_param") or default_param,
     )
+
+
+async def _close_client(client: Any) -> None:
+    await client.close()
