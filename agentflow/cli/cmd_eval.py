@@ -39,6 +39,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--repeats", type=int, default=1, help="sessions per user profile when importing a corpus")
     p.add_argument("--workflows", default=None, help="workflow folder for a fixed-query corpus folder")
     p.add_argument("--export-dataset", default=None, metavar="FILE", help="write the (imported) cases as JSONL")
+    p.add_argument("--cache", default=None, metavar="DB",
+                   help="SQLite response cache: a re-run of the same cases is answered from it (no model calls)")
     p.add_argument("--turn-level", action="store_true", help="also score reference turns with teacher forcing")
     p.add_argument("--runner", default="agentflow.eval.runners:default_runner", metavar="MODULE:FACTORY",
                    help="session runner factory (default: guided runtime for conversations, executed for role cases)")
@@ -88,6 +90,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {}
     if args.runner in ("agentflow.eval.runners:default_runner", "agentflow.eval.guided:guided_runner"):
         options = {"backend": args.backend or ["test"], "base_dir": os.getcwd()}
+        if args.cache:
+            options["cache"] = str(Path(args.cache).resolve())
     config = PipelineConfig(runner=RunnerSpec(target=args.runner, options=options), judge=args.judge,
                             judge_backend=_judge_backend(args.backend), turn_level=args.turn_level)
     console = Console(stderr=True)

@@ -8,13 +8,15 @@ produced (each ``answer``/``revision`` a role output), from which the report der
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from agentflow.backends.base import Backend
-from agentflow.backends.registry import parse_backend_args
+from agentflow.backends.registry import BackendPlan, build_backend, default_spec, parse_backend_args
 from agentflow.errors import AgentflowError, UserError
+from agentflow.eval.caching import ResponseCache
 from agentflow.eval.dataset import EvalCase
 from agentflow.eval.outcome import SessionOutcome
 from agentflow.events import Event
@@ -49,10 +51,11 @@ class ExecutedRunner:
         backend: ``--backend`` values (``SPEC`` or ``ROLE=SPEC``), or (SDK) a backend object or a mapping
             of role -> backend with ``"*"`` as the default.
         base_dir: where relative script paths in backend specs are resolved.
+        cache: a SQLite file caching every model answer (a re-run of the same cases costs nothing).
     """
 
     def __init__(self, backend: Sequence[str] | str | Backend | Mapping[str, Backend] = ("test",), *,
-                 base_dir: str | None = None) -> None:
+                 base_dir: str | None = None, cache: str | None = None) -> None:
         self.plan: BackendArg
         if isinstance(backend, str):
             self.plan = parse_backend_args([backend])
@@ -60,9 +63,28 @@ class ExecutedRunner:
             self.plan = parse_backend_args(list(backend))
         else:
             self.plan = backend
+        self.cache = ResponseCache(cache) if cache else None
+        if self.cache is not None:
+            self.plan = self._cached_plan(self.plan)
         self.base_dir = Path(base_dir) if base_dir else None
         self._workflows: dict[tuple[str, str | None], Workflow] = {}
         self._lock = asyncio.Lock()
+
+    def _cached_plan(self, plan: BackendArg) -> BackendArg:
+        assert self.cache is not None
+        if isinstance(plan, str):
+            plan = parse_backend_args([plan])
+        if isinstance(plan, BackendPlan):
+            env = os.environ
+            per_role: dict[str, Backend] = {
+                role: build_backend(spec, environ=env, base_dir=self.base_dir, roles={role})
+                for role, spec in plan.per_role.items()}
+            default = build_backend(plan.default or default_spec(env), environ=env, base_dir=self.base_dir)
+            return {"*": self.cache.wrap(default), **self.cache.wrap_all(per_role)}
+        if isinstance(plan, Mapping):
+            objects = {k: v for k, v in plan.items() if not isinstance(v, str)}
+            return {**plan, **self.cache.wrap_all(objects)}
+        return self.cache.wrap(plan)
 
     async def _workflow(self, case: EvalCase) -> Workflow:
         key = (case.workflow, case.tools)

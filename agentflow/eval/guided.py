@@ -17,6 +17,7 @@ from typing import Any
 from agentflow.backends.base import Backend
 from agentflow.controllers.state import CallRecord, HistoryItem, SessionState
 from agentflow.errors import AgentflowError, UserError
+from agentflow.eval.caching import ResponseCache
 from agentflow.eval.dataset import EvalCase, RefTurn
 from agentflow.eval.outcome import SessionOutcome
 from agentflow.events import Event, EventBus
@@ -36,16 +37,18 @@ class GuidedRunner:
             backend object, or a mapping of role (``agent``, ``user_simulator``...) -> backend.
         base_dir: where relative script paths in backend specs are resolved.
         max_actions_per_turn: the guided session's per-turn action limit.
+        cache: a SQLite file caching every model answer (a re-run of the same cases costs nothing).
     """
 
     def __init__(self, backend: Sequence[str] | str | Backend | Mapping[str, Backend] = ("test",), *,
-                 base_dir: str | None = None, max_actions_per_turn: int = 6) -> None:
+                 base_dir: str | None = None, max_actions_per_turn: int = 6, cache: str | None = None) -> None:
         self.specs: Any = [backend] if isinstance(backend, str) else (
             list(backend) if isinstance(backend, Sequence) else backend)
         self.base_dir = Path(base_dir) if base_dir else None
         self.max_actions = max_actions_per_turn
         # Scripted backends hold a position: every session needs its own copy.
         self._per_session = isinstance(self.specs, list) and any("scripted" in s for s in self.specs)
+        self.cache = ResponseCache(cache) if cache else None
         self._shared: dict[str, Backend] | None = None
         self._workflows: dict[tuple[str, str | None, str], Workflow] = {}
         self._functions: dict[str, dict[str, Any]] = {}
@@ -53,10 +56,13 @@ class GuidedRunner:
 
     def _backends(self) -> dict[str, Backend]:
         if self._per_session:
-            return resolve_backends(self.specs, base_dir=self.base_dir)
+            return self._cached(resolve_backends(self.specs, base_dir=self.base_dir))
         if self._shared is None:
-            self._shared = resolve_backends(self.specs, base_dir=self.base_dir)
+            self._shared = self._cached(resolve_backends(self.specs, base_dir=self.base_dir))
         return self._shared
+
+    def _cached(self, backends: dict[str, Backend]) -> dict[str, Backend]:
+        return self.cache.wrap_all(backends) if self.cache is not None else backends
 
     async def _workflow(self, case: EvalCase) -> Workflow:
         key = (case.workflow, case.tools_spec, repr(sorted(case.input.items())))
@@ -143,6 +149,6 @@ class GuidedRunner:
 
 
 def guided_runner(backend: Sequence[str] | str = ("test",), base_dir: str | None = None,
-                  max_actions_per_turn: int = 6) -> GuidedRunner:
+                  max_actions_per_turn: int = 6, cache: str | None = None) -> GuidedRunner:
     """The factory :class:`~agentflow.eval.outcome.RunnerSpec` names (JSON options in, runner out)."""
-    return GuidedRunner(backend, base_dir=base_dir, max_actions_per_turn=max_actions_per_turn)
+    return GuidedRunner(backend, base_dir=base_dir, max_actions_per_turn=max_actions_per_turn, cache=cache)

@@ -19,9 +19,11 @@ class DispatchRunner:
     executed runtime and vice versa.
     """
 
-    def __init__(self, backend: Sequence[str] | str = ("test",), *, base_dir: str | None = None) -> None:
+    def __init__(self, backend: Sequence[str] | str = ("test",), *, base_dir: str | None = None,
+                 cache: str | None = None) -> None:
         self.backend = [backend] if isinstance(backend, str) else list(backend)
         self.base_dir = base_dir
+        self.cache = cache
         self._guided: Any = None
         self._executed: Any = None
 
@@ -30,13 +32,13 @@ class DispatchRunner:
             if self._executed is None:
                 from agentflow.eval.executed import ExecutedRunner
 
-                self._executed = ExecutedRunner(self.backend, base_dir=self.base_dir)
+                self._executed = ExecutedRunner(self.backend, base_dir=self.base_dir, cache=self.cache)
             outcome: SessionOutcome = await self._executed(case)
             return outcome
         if self._guided is None:
             from agentflow.eval.guided import GuidedRunner
 
-            self._guided = GuidedRunner(self.backend, base_dir=self.base_dir)
+            self._guided = GuidedRunner(self.backend, base_dir=self.base_dir, cache=self.cache)
         outcome = await self._guided(case)
         return outcome
 
@@ -45,10 +47,11 @@ class DispatchRunner:
         if self._guided is None:
             from agentflow.eval.guided import GuidedRunner
 
-            self._guided = GuidedRunner(self.backend, base_dir=self.base_dir)
+            self._guided = GuidedRunner(self.backend, base_dir=self.base_dir, cache=self.cache)
         return await self._guided.predict_turn(case, history)
 
 
-def default_runner(backend: Sequence[str] | str = ("test",), base_dir: str | None = None) -> DispatchRunner:
+def default_runner(backend: Sequence[str] | str = ("test",), base_dir: str | None = None,
+                   cache: str | None = None) -> DispatchRunner:
     """The factory behind ``agentflow eval``'s default ``--runner``."""
-    return DispatchRunner(backend, base_dir=base_dir)
+    return DispatchRunner(backend, base_dir=base_dir, cache=cache)

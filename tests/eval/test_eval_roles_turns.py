@@ -107,3 +107,39 @@ async def test_turn_level_pass_rate_with_the_guided_agent(data_dir: Path) -> Non
     assert record.turn_scores == [10.0, 10.0, 6.0]
     assert report.summary.metrics["turn_pass_rate"].value == 2 / 3
     assert asked[-3] < asked[-2] < asked[-1]  # each prediction saw a longer reference history
+
+
+async def test_response_cache_makes_a_rerun_free(data_dir: Path, tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def model(request: ChatRequest) -> str:
+        calls.append(str(request.metadata.get("role")))
+        return _model(request)
+
+    cases = load_dataset(data_dir / "role" / "cases.jsonl")
+    config = PipelineConfig(runner=RunnerSpec(target="agentflow.eval.runners:default_runner"))
+    db = str(tmp_path / "cache.sqlite")
+    first = await evaluate(cases, config, pipeline=SessionPipeline(
+        config, runner=ExecutedRunner(FunctionBackend(model), cache=db)))
+    n_first = len(calls)
+    runner = ExecutedRunner(FunctionBackend(model), cache=db)
+    second = await evaluate(cases, config, pipeline=SessionPipeline(config, runner=runner))
+    assert n_first > 0 and len(calls) == n_first  # the re-run made no model call
+    assert runner.cache is not None and runner.cache.hits == n_first and runner.cache.misses == 0
+    assert second.sessions == first.sessions and second.summary == first.summary
+
+
+def test_cli_cache_on_guided_sessions(data_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite"
+    args = ["eval", str(data_dir / "fixed_queries"), "--workflows", str(data_dir / "fa_ruled"), "--limit", "3",
+            "--cache", str(db), "--no-progress"]
+    assert main([*args, "--report", str(tmp_path / "a")]) == 0
+    import sqlite3
+
+    stored = sqlite3.connect(db).execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    assert stored > 0
+    assert main([*args, "--report", str(tmp_path / "b")]) == 0
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM responses").fetchone()[0] == stored  # all hits
+    a = json.loads((tmp_path / "a" / "report.json").read_text(encoding="utf-8"))
+    b = json.loads((tmp_path / "b" / "report.json").read_text(encoding="utf-8"))
+    assert a["sessions"] == b["sessions"]
