@@ -21,6 +21,10 @@ _SECRET_SHAPES = re.compile(
     r"|ghp_[A-Za-z0-9]{20,}|xox[bp]-[A-Za-z0-9\-]{16,}|AKIA[0-9A-Z]{16})"
 )
 _SECRET_FIELD = re.compile(r"^(api[_-]?key|authorization|password|secret|token|access[_-]?token)$", re.IGNORECASE)
+# Fast pre-check over JSON text (see Redactor.may_hide): prefixes of every secret shape, secret-named keys.
+_SHAPE_PREFIXES = ("sk-", "Bearer", "ghp_", "xoxb-", "xoxp-", "AKIA")
+_FIELD_IN_JSON = re.compile(r'"(api[_-]?key|authorization|password|secret|token|access[_-]?token)"\s*:', re.IGNORECASE)
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f\x7f-\U0010ffff]')  # may be written differently in JSON text
 
 
 def secret_env_values(environ: Mapping[str, str], min_len: int = 8) -> set[str]:
@@ -44,6 +48,19 @@ class Redactor:
         """Learn more secret values (e.g. a tool result field declared secret)."""
         merged = set(self._values) | {v for v in values if v}
         self._values = sorted(merged, key=len, reverse=True)
+
+    def may_hide(self, json_text: str) -> bool:
+        """Whether redacting the value that ``json_text`` (its ``json.dumps``) encodes could change it.
+
+        A conservative, fast pre-check (substring scans, no walk): ``False`` means the value holds no
+        known secret value, no secret shape and no secret-named field, so writers may skip the walk.
+        """
+        if any(v in json_text or _JSON_ESCAPED.search(v) for v in self._values):
+            return True
+        if any(p in json_text for p in _SHAPE_PREFIXES) or _FIELD_IN_JSON.search(json_text):
+            return True
+        lowered = json_text.lower()
+        return any(f'"{f}"' in lowered or _JSON_ESCAPED.search(f) for f in self._fields)
 
     def text(self, value: str) -> str:
         """Redact one string."""
