@@ -6,7 +6,7 @@ psycopg is imported only when a PostgreSQL store is opened, so ``import agentflo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,6 +46,13 @@ class PostgresDriver:
     def sql(self, text: str) -> str:
         """psycopg takes ``%s`` placeholders."""
         return text.replace("?", "%s")
+
+    def execute_one(self, sql: str, params: Sequence[Any]) -> None:
+        """One autocommitted statement (the connection is in autocommit mode)."""
+        try:
+            self._conn.execute(sql, params)
+        except self._errors as exc:
+            raise StoreError(f"PostgreSQL store {self.url}: {exc}") from exc
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[Cursor]:

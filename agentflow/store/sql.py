@@ -44,6 +44,10 @@ class Driver(Protocol):
 
     def sql(self, text: str) -> str: ...
 
+    def execute_one(self, sql: str, params: Sequence[Any]) -> None:
+        """Run one statement as its own transaction (atomic on its own; no explicit BEGIN/COMMIT)."""
+        ...
+
     def transaction(self, write: bool) -> AbstractContextManager[Cursor]: ...
 
     def close(self) -> None: ...
@@ -91,14 +95,21 @@ class SqlRunStore:
     # -- helpers -----------------------------------------------------------------------------------
 
     def _dump(self, value: Any) -> str:
-        return json.dumps(self._redact(value), ensure_ascii=False, default=str)
+        return self._dump_sealed(value, seal=False)[0]
 
-    def _dump_sealed(self, value: Any) -> tuple[str, str | None]:
-        """The redacted JSON, and the sealed original when redaction changed it and a sealer is set."""
+    def _dump_sealed(self, value: Any, seal: bool = True) -> tuple[str, str | None]:
+        """The redacted JSON, and the sealed original when redaction changed it and a sealer is set.
+
+        Most values hold nothing to hide: a substring pre-check on the JSON text skips the walk then.
+        """
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        if not self._redact.may_hide(text):
+            return text, None
         redacted = self._redact(value)
-        text = json.dumps(redacted, ensure_ascii=False, default=str)
-        sealed = self._sealer.seal(value) if self._sealer is not None and redacted != value else None
-        return text, sealed
+        if redacted == value:
+            return text, None
+        sealed = self._sealer.seal(value) if seal and self._sealer is not None else None
+        return json.dumps(redacted, ensure_ascii=False, default=str), sealed
 
     def _load(self, text: str, sealed: str | None) -> Any:
         if sealed and self._sealer is not None:
@@ -133,13 +144,7 @@ class SqlRunStore:
 
     def get_run(self, run_id: str) -> RunRecord | None:
         with self._tx() as cur:
-            cur.execute(
-                self._q(
-                    "SELECT run_id, status, meta, pause, error, step, created, updated "
-                    "FROM agentflow_runs WHERE run_id = ?"
-                ),
-                (run_id,),
-            )
+            cur.execute(self._q(f"{_RUN_SELECT} WHERE r.run_id = ?"), (run_id,))
             row = cur.fetchone()
         return None if row is None else _run_record(row)
 
@@ -154,10 +159,7 @@ class SqlRunStore:
 
     def list_runs(self) -> list[RunRecord]:
         with self._tx() as cur:
-            cur.execute(
-                "SELECT run_id, status, meta, pause, error, step, created, updated FROM agentflow_runs "
-                "ORDER BY created, run_id"
-            )
+            cur.execute(f"{_RUN_SELECT} ORDER BY r.created, r.run_id")
             rows = cur.fetchall()
         return [_run_record(r) for r in rows]
 
@@ -187,24 +189,20 @@ class SqlRunStore:
         messages: Sequence[Mapping[str, Any]] = (),
         events: Sequence[Mapping[str, Any]] = (),
     ) -> None:
-        now = time.time()
+        text, sealed = self._dump_sealed(dict(state))
+        upsert = self._q(
+            "INSERT INTO agentflow_checkpoints (run_id, step, state, event_seq, ts, sealed) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (run_id) DO UPDATE SET step = excluded.step, state = excluded.state, "
+            "event_seq = CASE WHEN excluded.event_seq > agentflow_checkpoints.event_seq "
+            "THEN excluded.event_seq ELSE agentflow_checkpoints.event_seq END, ts = excluded.ts, "
+            "sealed = excluded.sealed"
+        )
+        if not messages and not events:  # one statement is its own transaction: the common, fast case
+            self._db.execute_one(upsert, (run_id, step, text, 0, time.time(), sealed))
+            return
         with self._tx(write=True) as cur:
             last_seq = self._append(cur, run_id, messages, events)
-            text, sealed = self._dump_sealed(dict(state))
-            cur.execute(
-                self._q(
-                    "INSERT INTO agentflow_checkpoints (run_id, step, state, event_seq, ts, sealed) "
-                    "VALUES (?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (run_id) DO UPDATE SET step = excluded.step, state = excluded.state, "
-                    "event_seq = CASE WHEN excluded.event_seq > agentflow_checkpoints.event_seq "
-                    "THEN excluded.event_seq ELSE agentflow_checkpoints.event_seq END, ts = excluded.ts, "
-                    "sealed = excluded.sealed"
-                ),
-                (run_id, step, text, last_seq, now, sealed),
-            )
-            cur.execute(
-                self._q("UPDATE agentflow_runs SET step = ?, updated = ? WHERE run_id = ?"), (step, now, run_id)
-            )
+            cur.execute(upsert, (run_id, step, text, last_seq, time.time(), sealed))
 
     def append_log(
         self, run_id: str, *, messages: Sequence[Mapping[str, Any]] = (), events: Sequence[Mapping[str, Any]] = ()
@@ -364,6 +362,12 @@ class SqlRunStore:
         self.close()
 
 
+# A run's step and last update come from its checkpoint (a step writes only the checkpoint row).
+_RUN_SELECT = (
+    "SELECT r.run_id, r.status, r.meta, r.pause, r.error, COALESCE(c.step, 0), r.created, "
+    "CASE WHEN c.ts IS NOT NULL AND c.ts > r.updated THEN c.ts ELSE r.updated END "
+    "FROM agentflow_runs r LEFT JOIN agentflow_checkpoints c ON c.run_id = r.run_id"
+)
 _JOURNAL_COLS = "key, tool, args, status, result, error, started, finished, sealed"
 
 

@@ -8,10 +8,10 @@ append to the log. ``synchronous=NORMAL`` keeps every committed step across a *p
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from agentflow.redact import Redactor
 from agentflow.store.base import StoreError
@@ -49,6 +49,13 @@ class SqliteDriver:
     def sql(self, text: str) -> str:
         """SQLite takes ``?`` placeholders as written."""
         return text
+
+    def execute_one(self, sql: str, params: Sequence[Any]) -> None:
+        """One autocommitted statement (SQLite wraps it in its own transaction)."""
+        try:
+            self._conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write to SQLite store {self.url}: {exc}") from exc
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[Cursor]:
