@@ -24,7 +24,7 @@ from agentflow.backends._hf_generate import GenJob, GenResult, generate_batch
 from agentflow.backends._spec_options import parse_options, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk, stream_via_complete
 from agentflow.backends.batching import MicroBatcher
-from agentflow.errors import BadRequest, ContextWindowExceeded, UserError
+from agentflow.errors import BackendError, BadRequest, ContextWindowExceeded, UserError
 from agentflow.messages import Usage
 
 __all__ = ["HFBackend", "from_spec", "load_hf_model"]
@@ -119,7 +119,10 @@ class HFBackend:
         """Answer one request; concurrent calls share batches."""
         started = time.perf_counter()
         job = await asyncio.to_thread(self.job, request) if _heavy(request) else self.job(request)
-        result = await self.batcher.submit(job)
+        try:
+            result = await self.batcher.submit(job)
+        except Exception as exc:  # torch/transformers failures become agentflow's own error
+            raise BackendError(f"{self.name}: generation failed: {exc}", provider="hf") from exc
         text, calls = fmt.parse_output(request, result.text)
         return ChatResponse(
             text=text,

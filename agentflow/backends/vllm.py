@@ -27,7 +27,7 @@ from agentflow.backends._spec_options import parse_options, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk, stream_via_complete
 from agentflow.backends.batching import MicroBatcher
 from agentflow.backends.hf import backend_options
-from agentflow.errors import ContextWindowExceeded, UserError
+from agentflow.errors import BackendError, ContextWindowExceeded, UserError
 from agentflow.messages import Usage
 
 __all__ = ["VLLMBackend", "from_spec", "load_vllm"]
@@ -115,7 +115,11 @@ class VLLMBackend:
     async def complete(self, request: ChatRequest) -> ChatResponse:
         """Answer one request; concurrent calls share one ``generate``."""
         started = time.perf_counter()
-        out = await self.batcher.submit(self.job(request))
+        job = self.job(request)
+        try:
+            out = await self.batcher.submit(job)
+        except Exception as exc:  # engine failures become agentflow's own error
+            raise BackendError(f"{self.name}: generation failed: {exc}", provider="vllm") from exc
         text, calls = fmt.parse_output(request, out.text)
         return ChatResponse(
             text=text,

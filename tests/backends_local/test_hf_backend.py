@@ -190,3 +190,16 @@ def test_hf_spec_errors_are_one_line_user_errors(tmp_path: Path) -> None:
     assert "\n" not in str(info.value.args[0])
     with pytest.raises(UserError, match="unknown dtype"):
         build_backend(f"hf:{tmp_path}?dtype=float7", environ={})
+
+
+async def test_a_failing_generate_becomes_a_backend_error_for_every_caller(
+    hf_backend: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentflow.errors import BackendError
+
+    def broken(**_: Any) -> Any:
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(hf_backend.model, "generate", broken)
+    outcomes = await asyncio.gather(*(hf_backend.complete(_req(p)) for p in PROMPTS[:3]), return_exceptions=True)
+    assert all(isinstance(o, BackendError) and "out of memory" in str(o) for o in outcomes)
