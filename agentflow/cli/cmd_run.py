@@ -82,6 +82,9 @@ def _handle(args: argparse.Namespace) -> int:
     inputs = parse_inputs(args.input)
     doc = load_pdl(args.file, tools_spec=args.tools_spec)
     if doc.mode == "executed":
+        if getattr(args, "store", None):
+            raise UserError("--store (durable runs) is not supported for executed workflows yet",
+                            hint="drop --store, or run the graph with agentflow.runner.durable_graph.run_graph_durable")
         from agentflow.runner.executed import run_executed_from_cli  # type: ignore[import-not-found]
 
         code: int = run_executed_from_cli(args, doc)
@@ -140,7 +143,10 @@ async def _run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str]
     if args.store:  # durable run: checkpoints, tool-call journal, resume (agentflow.cli.cmd_resume)
         from agentflow.cli.cmd_resume import durable_for
 
-        args.run_id = args.run_id or new_id("run")
+        if not args.run_id:
+            args.run_id = new_id("run")
+            print(f"run id: {args.run_id} (continue it with `agentflow resume {args.run_id} --store {args.store}`)",
+                  file=sys.stderr)
         durable = durable_for(args, redactor)
     writer = None
     if args.trace:
