@@ -27,7 +27,7 @@ from agentflow.errors import UserError
 from agentflow.events import EventBus, EventSink, JsonlTraceWriter
 from agentflow.pdl.document import PdlDocument
 from agentflow.pdl.executed import Budgets, ExecEnv, ExecutedWorkflow, WorkflowResult
-from agentflow.roles.loader import RoleLibrary
+from agentflow.roles.loader import RoleLibrary, builtin_roles_dir
 from agentflow.runner.executed_tools import BUILTIN_TOOL_NAMES, builtin_tools
 from agentflow.tools.binding import ToolBinding
 from agentflow.tools.python_file import PythonTool, load_python_tools
@@ -130,7 +130,8 @@ def load_workflow(
 
     Args:
         path: the ``.pdl`` file.
-        roles: extra role folders (override built-ins).
+        roles: extra role folders (override built-ins and the ``roles/`` folders found beside the file
+            and its two parents, which are loaded too).
         tools: a ``--tools`` Python file, or a mapping of name → function (sync or async, kwargs in,
             dict out) implementing ``API.x`` calls.
         doc: an already loaded document for ``path``.
@@ -146,9 +147,17 @@ def load_workflow(
                         hint="run it with `agentflow run` or agentflow.runner.Workflow")
     fns: Mapping[str, Any] = load_python_tools(tools) if isinstance(tools, str | Path) else (tools or {})
     bindings: dict[str, ToolBinding] = {name: PythonTool(fn) for name, fn in fns.items()}
-    library = RoleLibrary(roles)
+    library = RoleLibrary([*_nearby_role_dirs(Path(path)), *roles])
     compiled = ExecutedWorkflow.from_document(document, library=library, tools=[*BUILTIN_TOOL_NAMES, *bindings])
     return Workflow(compiled, bindings, Path(path).parent)
+
+
+def _nearby_role_dirs(pdl_path: Path) -> list[Path]:
+    """``roles/`` folders beside the file and its two parents (farthest first, so nearer ones win)."""
+    here = pdl_path.resolve().parent
+    builtin = builtin_roles_dir().resolve()
+    found = [d / "roles" for d in (here, *list(here.parents)[:2]) if (d / "roles").is_dir()]
+    return [d for d in reversed(found) if d.resolve() != builtin]
 
 
 def _inputs(values: Iterable[str]) -> dict[str, str]:
@@ -173,8 +182,9 @@ def run_executed_from_cli(args: Any, doc: PdlDocument) -> int:
     """
     from agentflow.runner.executed_report import print_report
 
+    dirs = getattr(args, "roles_dir", None) or getattr(args, "roles", None) or ()
     wf = load_workflow(doc.path, doc=doc, tools=getattr(args, "tools", None),
-                       roles=getattr(args, "roles", None) or ())
+                       roles=[dirs] if isinstance(dirs, str) else dirs)
     plan = parse_backend_args(list(getattr(args, "backend", None) or []))
     budgets = Budgets(
         max_tokens=getattr(args, "max_tokens", None), max_cost_usd=getattr(args, "max_cost", None),

@@ -175,3 +175,25 @@ return [a.text, v.reason]"""))
     result = wf.run_sync({"question": "q"}, backend={"*": "test", "judge": judge})
     assert result.output == ["test", "judged by the judge backend"]
     assert [r.role for r in judge.requests] == ["judge"]
+
+
+def test_roles_folder_beside_the_file_adds_and_overrides_roles(tmp_path: Path) -> None:
+    roles = tmp_path / "roles"
+    roles.mkdir()
+    (roles / "shouter.yaml").write_text(
+        "name: shouter\npurpose: Repeat loudly.\nprompt: 'Say {{ text }} loudly'\nconsumes: {text: str}\n"
+        "produces:\n  name: shout\n  fields:\n    loud: {type: str}\n")
+    (roles / "judge.yaml").write_text(
+        "name: judge\npurpose: Always strict.\nprompt: 'Judge {{ candidate }}'\nconsumes: {candidate: str}\n"
+        "produces: verdict\n")
+    wf = load_workflow(make(tmp_path, """
+s = ROLE.shouter(text=question)
+v = ROLE.judge(candidate=s.loud)
+return [s.loud, v.ok]"""))
+    backend = FunctionBackend(lambda req: {"loud": "HI"} if req.role == "shouter" else {"ok": False})
+    result = wf.run_sync({"question": "hi"}, backend=backend)
+    assert result.output == ["HI", False]
+    assert backend.requests[1].messages[-1].content == "Judge HI"
+    assert backend.requests[1].messages[0].content.startswith("Always strict.")
+    with pytest.raises(UserError, match="Shout has no field 'quiet'"):
+        load_workflow(make(tmp_path, "s = ROLE.shouter(text=question)\nreturn s.quiet"))
