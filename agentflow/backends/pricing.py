@@ -79,6 +79,7 @@ class PriceTable:
     def __init__(self, prices: Mapping[str, Price] | None = None, *, include_defaults: bool = True) -> None:
         self._prices: dict[str, Price] = dict(DEFAULT_PRICES) if include_defaults else {}
         self._prices.update(prices or {})
+        self._memo: dict[tuple[str, str], Price | None] = {}  # the table is immutable: lookups can be kept
 
     def extend(self, prices: Mapping[str, Price | Mapping[str, float]]) -> PriceTable:
         """A new table with these prices added (dicts use :class:`Price` field names or short keys)."""
@@ -107,6 +108,9 @@ class PriceTable:
 
     def lookup(self, backend_name: str, model: str = "") -> Price | None:
         """The price for a backend (``openai:gpt-4o``) or the model it reported; ``None`` if unknown."""
+        memo_key = (backend_name, model)
+        if memo_key in self._memo:
+            return self._memo[memo_key]
         candidates = [backend_name]
         provider = backend_name.partition(":")[0]
         if model:
@@ -120,7 +124,9 @@ class PriceTable:
         for pattern, price in self._prices.items():
             if any(fnmatchcase(c, pattern) for c in candidates) and (best is None or len(pattern) > best[0]):
                 best = (len(pattern), price)
-        return best[1] if best else None
+        found = best[1] if best else None
+        self._memo[memo_key] = found
+        return found
 
     def cost(self, backend_name: str, usage: Usage, *, model: str = "", compute_s: float = 0.0) -> float:
         """Dollars for one call (0.0 when the model is not in the table)."""

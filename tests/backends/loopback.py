@@ -314,6 +314,7 @@ class _Handler(BaseHTTPRequestHandler):
     """Serves one connection; ``loopback`` is bound per server by :func:`_make_handler`."""
 
     loopback: LoopbackServer
+    disable_nagle_algorithm = True  # headers and body go out in separate writes: no 40 ms delayed-ACK stalls
 
     protocol_version = "HTTP/1.1"
 

@@ -58,17 +58,18 @@ class CostLedger:
     started: float = field(default_factory=time.monotonic)
     records: list[CallRecord] = field(default_factory=list)
     in_flight: int = 0
+    _totals: Usage = field(default_factory=Usage, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, record: CallRecord) -> None:
         with self._lock:
             self.records.append(record)
+            self._totals = self._totals + _usage(record)  # kept running: budgets check it on every call
 
     def totals(self) -> Usage:
         """Sum over every call (``calls`` counts calls that reached a provider)."""
         with self._lock:
-            records = list(self.records)
-        return sum((_usage(r) for r in records), Usage())
+            return self._totals
 
     def by_role(self) -> dict[str, Usage]:
         """Totals per role (``""`` for calls that named none)."""
