@@ -106,12 +106,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _judge_backend(specs: list[str]) -> str:
-    for spec in specs:
-        role, sep, value = spec.partition("=")
-        if sep and role.strip() == "judge":
-            return value.strip()
-    plain = [s for s in specs if "=" not in s or ":" in s.partition("=")[0]]
-    return plain[0] if plain else "test"
+    """The model judge's backend: ``--backend judge=SPEC``, else the default ``--backend``, else ``test``."""
+    from agentflow.backends.registry import parse_backend_args
+
+    plan = parse_backend_args(specs)
+    return plan.per_role.get("judge") or plan.default or "test"
 
 
 class _Progress:
@@ -150,14 +149,14 @@ class _Progress:
 def _print_summary(console: Any, report: Any, out: Path) -> None:
     from rich.table import Table
 
-    from agentflow.eval.report.html import _fmt
+    from agentflow.eval.report.html import format_metric
 
     table = Table(title=f"{report.summary.n} sessions, {report.summary.errors} crashed")
     for col in ("metric", "value", "95% CI", "n"):
         table.add_column(col, justify="left" if col == "metric" else "right")
     for name, est in report.summary.metrics.items():
-        ci = f"{_fmt(name, est.low)} – {_fmt(name, est.high)}" if est.low is not None else ""
-        table.add_row(name, _fmt(name, est.value), ci, str(est.n))
+        ci = f"{format_metric(name, est.low)} – {format_metric(name, est.high)}" if est.low is not None else ""
+        table.add_row(name, format_metric(name, est.value), ci, str(est.n))
     console.print(table)
     run = report.run
     console.print(f"{run.get('sessions_per_s')} sessions/s on {run.get('engine')} ({run.get('workers')} workers); "
@@ -169,7 +168,7 @@ def _compare(a_path: str, b_path: str) -> int:
     from rich.table import Table
 
     from agentflow.eval.report import compare_reports, read_report
-    from agentflow.eval.report.html import _fmt
+    from agentflow.eval.report.html import PERCENT_METRICS, format_metric
 
     a, b = read_report(a_path), read_report(b_path)
     table = Table(title=f"B = {b_path} against A = {a_path}")
@@ -183,14 +182,11 @@ def _compare(a_path: str, b_path: str) -> int:
         def show(est: Any, key: str = key) -> str:
             if est is None or est.value is None:
                 return "—"
-            return f"{_fmt(key, est.value)} [{_fmt(key, est.low)}, {_fmt(key, est.high)}]"
+            return f"{format_metric(key, est.value)} [{format_metric(key, est.low)}, {format_metric(key, est.high)}]"
 
-        delta = "—" if row.delta is None else (f"{row.delta:+.1%}" if key in _PCT else f"{row.delta:+.3g}")
+        delta = "—" if row.delta is None else (f"{row.delta:+.1%}" if key in PERCENT_METRICS else f"{row.delta:+.3g}")
         verdict = f"[{styles[row.verdict]}]{row.verdict}[/]" if row.verdict in styles else row.verdict
         table.add_row(row.metric, show(row.a), show(row.b), delta, verdict)
     Console().print(table)
     return 0
 
-
-_PCT = {"success_rate", "task_progress", "tool_precision", "tool_recall", "tool_f1", "compliance_rate",
-        "oow_detection_rate", "turn_pass_rate", "accuracy", "error_correction_rate", "degradation_rate"}

@@ -18,11 +18,11 @@ def test_cli_runs_corpus_with_simulated_users(data_dir: Path, tmp_path: Path,
     out = tmp_path / "rep"
     exported = tmp_path / "cases.jsonl"
     code = main(["eval", str(data_dir / "flowagent"), "--report", str(out), "--workers", "3", "--seed", "4",
-                 "--export-dataset", str(exported), "--no-progress"])
+                 "--limit", "3", "--export-dataset", str(exported), "--no-progress"])
     printed = capsys.readouterr().out
     assert code == 0 and "success_rate" in printed and "report.html" in printed
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert report["schema"] == "agentflow.eval.report/1" and report["summary"]["n"] == 5
+    assert report["schema"] == "agentflow.eval.report/1" and report["summary"]["n"] == 3
     assert report["config"]["seed"] == 4 and report["run"]["engine"] == "local"
     first = report["sessions"][0]
     assert first["workflow"] == "flight booking" and first["executed"] >= 1 and first["llm_calls"] >= 1
@@ -58,8 +58,8 @@ def test_cli_scripted_fixed_queries_and_transcripts(data_dir: Path, tmp_path: Pa
 def test_compare_reports(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     common = [str(data_dir / "fixed_queries"), "--workflows", str(data_dir / "fa_ruled"), "--no-progress"]
-    assert main(["eval", *common, "--limit", "4", "--report", str(a)]) == 0
-    assert main(["eval", *common, "--limit", "8", "--report", str(b)]) == 0
+    assert main(["eval", *common, "--limit", "2", "--report", str(a)]) == 0
+    assert main(["eval", *common, "--limit", "4", "--report", str(b)]) == 0
     capsys.readouterr()
     assert main(["eval", "--compare", str(a / "report.json"), str(b / "report.json")]) == 0
     text = capsys.readouterr().out

@@ -21,7 +21,7 @@ from agentflow.eval.report.model import EvalReport
 from agentflow.eval.report.svg import bar_chart, histogram
 from agentflow.eval.report.transcript import render_transcript
 
-__all__ = ["render_html", "write_report"]
+__all__ = ["PERCENT_METRICS", "format_metric", "render_html", "write_report"]
 
 _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>agentflow eval — {{ dataset_name }}</title>
@@ -83,14 +83,17 @@ window.addEventListener("load", function () {
 </body></html>
 """
 
-_PERCENT = {"success_rate", "task_progress", "tool_precision", "tool_recall", "tool_f1", "compliance_rate",
-            "oow_detection_rate", "turn_pass_rate", "accuracy", "error_correction_rate", "degradation_rate"}
+PERCENT_METRICS = frozenset({
+    "success_rate", "task_progress", "tool_precision", "tool_recall", "tool_f1", "compliance_rate",
+    "oow_detection_rate", "turn_pass_rate", "accuracy", "error_correction_rate", "degradation_rate"})
+"""Metrics shown as percentages."""
 
 
-def _fmt(name: str, value: float | None) -> str:
+def format_metric(name: str, value: float | None) -> str:
+    """A metric value as people read it: ``41.7%``, ``$0.00200``, ``2.00``; ``—`` when undefined."""
     if value is None:
         return "—"
-    if name in _PERCENT:
+    if name in PERCENT_METRICS:
         return f"{value:.1%}"
     if name.startswith("cost"):
         return f"${value:.5f}"
@@ -126,7 +129,7 @@ def render_html(report: EvalReport) -> str:
     return template.render(
         dataset_name=Path(report.dataset).name, summary=report.summary, config=report.config, run=report.run,
         metrics=list(report.summary.metrics.items()), totals=report.summary.totals, plots=_plots(report),
-        subtypes=subtypes, sessions=report.sessions, fmt=_fmt, ci=_ci,
+        subtypes=subtypes, sessions=report.sessions, fmt=format_metric, ci=_ci,
         page=lambda sid: trace_name(sid).removesuffix(".jsonl") + ".html",
     )
 
