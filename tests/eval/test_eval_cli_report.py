@@ -86,3 +86,27 @@ def test_cli_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "not an agentflow eval report" in err and "Traceback" not in err
     with pytest.raises(UserError, match="cannot read report"):
         read_report(tmp_path / "missing.json")
+
+
+def test_progress_bar_shows_live_success_and_compliance() -> None:
+    import io
+
+    from rich.console import Console
+
+    from agentflow.cli.cmd_eval import _Progress
+    from agentflow.eval import SessionRecord
+
+    def record(i: int, success: bool, executed: int, compliant: int, blocked: int) -> SessionRecord:
+        return SessionRecord(id=f"s{i}", kind="session", workflow="w", oow_category="none", oow_subtype="none",
+                             seed=0, status="completed", success=success, score=10 if success else 0, progress=None,
+                             executed=executed, compliant=compliant, blocked=blocked, leaked=executed - compliant)
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=200)
+    with _Progress(console, 3, enabled=True) as progress:
+        progress.update(record(1, True, 4, 4, 0))
+        progress.update(record(2, False, 4, 2, 1))
+        assert progress.success == 1 and progress.executed == 8 and progress.compliant == 6
+        progress.update(record(3, True, 2, 2, 0))
+    text = out.getvalue()
+    assert "3/3" in text and "success 2/3 (67%)" in text and "compliance 80.0%" in text and "leaked 2" in text
