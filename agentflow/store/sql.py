@@ -58,7 +58,7 @@ def schema_statements(real_type: str) -> list[str]:
     return [
         "CREATE TABLE IF NOT EXISTS agentflow_runs (run_id TEXT PRIMARY KEY, status TEXT NOT NULL, "
         f"meta TEXT NOT NULL, pause TEXT, error TEXT, step INTEGER NOT NULL DEFAULT 0, created {real_type}, "
-        f"updated {real_type})",
+        f"updated {real_type}, sealed TEXT)",
         "CREATE TABLE IF NOT EXISTS agentflow_checkpoints (run_id TEXT PRIMARY KEY, step INTEGER NOT NULL, "
         f"state TEXT NOT NULL, event_seq INTEGER NOT NULL DEFAULT 0, ts {real_type}, sealed TEXT)",
         "CREATE TABLE IF NOT EXISTS agentflow_messages (run_id TEXT NOT NULL, seq INTEGER NOT NULL, "
@@ -133,12 +133,13 @@ class SqlRunStore:
                     f"run {run_id!r} already exists in store {self.url}",
                     hint=f"pick another --run-id, or continue it with `agentflow resume {run_id} --store ...`",
                 )
+            text, sealed = self._dump_sealed(dict(meta))
             cur.execute(
                 self._q(
-                    "INSERT INTO agentflow_runs (run_id, status, meta, step, created, updated) "
-                    "VALUES (?, 'running', ?, 0, ?, ?)"
+                    "INSERT INTO agentflow_runs (run_id, status, meta, step, created, updated, sealed) "
+                    "VALUES (?, 'running', ?, 0, ?, ?, ?)"
                 ),
-                (run_id, self._dump(dict(meta)), now, now),
+                (run_id, text, now, now, sealed),
             )
         return RunRecord(run_id, "running", self._redact(dict(meta)), None, None, 0, now, now)
 
@@ -146,7 +147,7 @@ class SqlRunStore:
         with self._tx() as cur:
             cur.execute(self._q(f"{_RUN_SELECT} WHERE r.run_id = ?"), (run_id,))
             row = cur.fetchone()
-        return None if row is None else _run_record(row)
+        return None if row is None else self._run_record(row)
 
     def require_run(self, run_id: str) -> RunRecord:
         record = self.get_run(run_id)
@@ -161,7 +162,7 @@ class SqlRunStore:
         with self._tx() as cur:
             cur.execute(f"{_RUN_SELECT} ORDER BY r.created, r.run_id")
             rows = cur.fetchall()
-        return [_run_record(r) for r in rows]
+        return [self._run_record(r) for r in rows]
 
     def set_status(
         self, run_id: str, status: RunStatus, *, pause: Mapping[str, Any] | None = None, error: str | None = None
@@ -339,6 +340,9 @@ class SqlRunStore:
         row = cur.fetchone()
         return None if row is None else self._journal_entry(run_id, row)
 
+    def _run_record(self, row: Sequence[Any]) -> RunRecord:
+        return _run_record(row, self._load(row[2], row[8]))
+
     def _journal_entry(self, run_id: str, row: Sequence[Any]) -> JournalEntry:
         return JournalEntry(
             run_id=run_id,
@@ -365,17 +369,17 @@ class SqlRunStore:
 # A run's step and last update come from its checkpoint (a step writes only the checkpoint row).
 _RUN_SELECT = (
     "SELECT r.run_id, r.status, r.meta, r.pause, r.error, COALESCE(c.step, 0), r.created, "
-    "CASE WHEN c.ts IS NOT NULL AND c.ts > r.updated THEN c.ts ELSE r.updated END "
+    "CASE WHEN c.ts IS NOT NULL AND c.ts > r.updated THEN c.ts ELSE r.updated END, r.sealed "
     "FROM agentflow_runs r LEFT JOIN agentflow_checkpoints c ON c.run_id = r.run_id"
 )
 _JOURNAL_COLS = "key, tool, args, status, result, error, started, finished, sealed"
 
 
-def _run_record(row: Sequence[Any]) -> RunRecord:
+def _run_record(row: Sequence[Any], meta: Any) -> RunRecord:
     return RunRecord(
         run_id=row[0],
         status=row[1],
-        meta=json.loads(row[2]),
+        meta=meta,
         pause=None if row[3] is None else json.loads(row[3]),
         error=row[4],
         step=int(row[5]),

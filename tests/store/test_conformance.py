@@ -176,3 +176,32 @@ def test_inbox_keeps_posted_input_in_order(store: SqlRunStore) -> None:
     assert store.post_input("r", "tomorrow, please") == 2
     store.post_input("other", "not for r")
     assert store.inputs("r") == ["I want to fly to Paris", "tomorrow, please"]
+
+
+def test_sealed_values_come_back_only_with_the_key(store_url: str, raw_dump: Callable[[str], str]) -> None:
+    from agentflow.errors import RunError
+    from agentflow.store import Sealer
+
+    secret = "sealed-secret-value-77"
+    redactor = Redactor(values=[secret])
+    with open_store(store_url, redactor=redactor, sealer=Sealer("k" * 40)) as s:
+        s.create_run("r", {"input": {"password_hint": secret}})
+        s.commit_step("r", 1, {"history": [f"the code is {secret}"], "plain": 1})
+        s.journal_begin("r", "k", "login", {})
+        s.journal_update("r", "k", "done", result={"session": secret})
+        s.create_run("clean", {"x": 1})
+        s.commit_step("clean", 1, {"plain": 2})
+        assert s.require_run("r").meta == {"input": {"password_hint": secret}}
+        cp = s.load_checkpoint("r")
+        assert cp is not None and cp.state["history"] == [f"the code is {secret}"]
+        assert s.journal_entry("r", "k").result == {"session": secret}  # type: ignore[union-attr]
+    assert secret not in raw_dump(store_url)
+    with open_store(store_url) as plain:  # no key: redacted view
+        cp = plain.load_checkpoint("r")
+        assert cp is not None and cp.state["history"] == ["the code is ***"]
+        assert plain.require_run("r").meta == {"input": {"password_hint": "***"}}
+    with open_store(store_url, sealer=Sealer("another-key-" * 3)) as wrong:
+        with pytest.raises(RunError, match="AGENTFLOW_STORE_KEY"):
+            wrong.load_checkpoint("r")
+        cp = wrong.load_checkpoint("clean")  # nothing was sealed there: readable with any key
+        assert cp is not None and cp.state == {"plain": 2}
