@@ -7,13 +7,29 @@ canonical request). Backends shared by several roles stay shared after wrapping.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from agentflow.backends.base import Backend
 from agentflow.backends.wrappers import CachedBackend, SqliteCache
 
-__all__ = ["ResponseCache"]
+__all__ = ["ResponseCache", "close_backends"]
+
+
+async def close_backends(backends: Iterable[object]) -> None:
+    """Close each distinct backend once (``aclose()`` when it has one, else ``close()``)."""
+    seen: set[int] = set()
+    for backend in backends:
+        if id(backend) in seen:
+            continue
+        seen.add(id(backend))
+        aclose = getattr(backend, "aclose", None)
+        if callable(aclose):
+            await aclose()
+            continue
+        close = getattr(backend, "close", None)
+        if callable(close):
+            close()
 
 
 class ResponseCache:
@@ -33,6 +49,10 @@ class ResponseCache:
     def wrap_all(self, backends: Mapping[str, Backend]) -> dict[str, Backend]:
         """Role -> cached backend, keeping backends that several roles share shared."""
         return {role: self.wrap(b) for role, b in backends.items()}
+
+    def close(self) -> None:
+        """Close the SQLite connection."""
+        self.store.close()
 
     @property
     def hits(self) -> int:

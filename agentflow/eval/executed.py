@@ -16,7 +16,7 @@ from typing import Any
 from agentflow.backends.base import Backend
 from agentflow.backends.registry import BackendPlan, build_backend, default_spec, parse_backend_args
 from agentflow.errors import AgentflowError, UserError
-from agentflow.eval.caching import ResponseCache
+from agentflow.eval.caching import ResponseCache, close_backends
 from agentflow.eval.dataset import EvalCase
 from agentflow.eval.outcome import SessionOutcome
 from agentflow.events import Event
@@ -64,6 +64,7 @@ class ExecutedRunner:
         else:
             self.plan = backend
         self.cache = ResponseCache(cache) if cache else None
+        self._owned: list[Backend] = []
         if self.cache is not None:
             self.plan = self._cached_plan(self.plan)
         self.base_dir = Path(base_dir) if base_dir else None
@@ -80,6 +81,7 @@ class ExecutedRunner:
                 role: build_backend(spec, environ=env, base_dir=self.base_dir, roles={role})
                 for role, spec in plan.per_role.items()}
             default = build_backend(plan.default or default_spec(env), environ=env, base_dir=self.base_dir)
+            self._owned += [default, *per_role.values()]
             return {"*": self.cache.wrap(default), **self.cache.wrap_all(per_role)}
         if isinstance(plan, Mapping):
             objects = {k: v for k, v in plan.items() if not isinstance(v, str)}
@@ -92,6 +94,13 @@ class ExecutedRunner:
             if key not in self._workflows:
                 self._workflows[key] = load_workflow(case.workflow, tools=case.tools)
             return self._workflows[key]
+
+    async def aclose(self) -> None:
+        """Close the backends built for the cache and the cache (runs close their own backends)."""
+        await close_backends(self._owned)
+        self._owned = []
+        if self.cache is not None:
+            self.cache.close()
 
     async def __call__(self, case: EvalCase) -> SessionOutcome:
         workflow = await self._workflow(case)

@@ -17,7 +17,7 @@ from typing import Any
 from agentflow.backends.base import Backend
 from agentflow.controllers.state import CallRecord, HistoryItem, SessionState
 from agentflow.errors import AgentflowError, UserError
-from agentflow.eval.caching import ResponseCache
+from agentflow.eval.caching import ResponseCache, close_backends
 from agentflow.eval.dataset import EvalCase, RefTurn
 from agentflow.eval.outcome import SessionOutcome
 from agentflow.events import Event, EventBus
@@ -111,6 +111,14 @@ class GuidedRunner:
             error = f"{type(exc).__name__}: {exc}"[:500]
         return SessionOutcome(events=events, answer=answer, error=error)
 
+
+    async def aclose(self) -> None:
+        """Close the backends this runner built (clients, local models) and the cache."""
+        if self._shared is not None:
+            await close_backends(self._shared.values())
+            self._shared = None
+        if self.cache is not None:
+            self.cache.close()
 
     async def predict_turn(self, case: EvalCase, history: list[RefTurn]) -> RefTurn:
         """The agent's next action after a *reference* history (teacher forcing, no controller, no tool run).

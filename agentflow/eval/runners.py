@@ -42,6 +42,13 @@ class DispatchRunner:
         outcome = await self._guided(case)
         return outcome
 
+    async def aclose(self) -> None:
+        """Close both runtimes' resources."""
+        for runner in (self._guided, self._executed):
+            close = getattr(runner, "aclose", None)
+            if close is not None:
+                await close()
+
     async def predict_turn(self, case: EvalCase, history: Any) -> Any:
         """Teacher-forced next-turn prediction (guided cases only)."""
         if self._guided is None:
