@@ -85,3 +85,47 @@ async def test_corpus_workflow_with_simulated_user(path: Path, tmp_path: Path) -
     assert result.status in ("completed", "turn_limit")
     assert audit(records, wf.guided.rules) == []
     assert "user_simulator" in {r["role"] for r in of_type(records, "llm_call")}
+
+
+def _ordered(wf: Workflow) -> list[str]:
+    """APIs with their preconditions first (the order a compliant agent would call them)."""
+    rules, done, out = wf.guided.rules, set(), []
+    pending = list(rules.apis)
+    while pending:
+        ready = [a for a in pending if set(rules.apis[a].preconditions) <= done] or pending[:1]
+        for name in ready:
+            out.append(name)
+            done.add(name)
+            pending.remove(name)
+    return out
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
+def test_corpus_workflow_scripted_agent_cli(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from guided_helpers import write_yaml
+
+    from agentflow.cli.app import main
+    from agentflow.testing import synthesize
+
+    wf = Workflow.load(path, tools_spec=_tools_spec(path))
+    script: list[dict[str, object]] = []
+    for name in _ordered(wf)[:5]:  # the action limit is 6 per turn: the last slot is the reply
+        tool = wf.guided.tool(name)
+        assert tool is not None
+        script.append({"call": name, "args": synthesize(tool.parameters)})
+    script.append({"say": "我已经为您处理完毕。"})
+    agent = write_yaml(tmp_path / "agent.yaml", script)
+    users = write_yaml(tmp_path / "users.yaml", ["你好，我需要帮助"])
+    trace = tmp_path / "t.jsonl"
+    argv = ["run", str(path), "--backend", f"scripted:{agent}", "--user", f"scripted:{users}",
+            "--tools", str(_python_tools(wf, tmp_path)), "--trace", str(trace), "--quiet"]
+    spec = _tools_spec(path)
+    if spec is not None:
+        argv += ["--tools-spec", str(spec)]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "compliance:" in capsys.readouterr().out
+    records = list(read_trace(trace))
+    assert audit(records, wf.guided.rules) == []
+    calls = of_type(records, "tool_call")
+    assert len(calls) == len(script) - 1 and calls[0]["status"] == "executed"
+    assert records[-1]["type"] == "run_end" and records[-1]["status"] == "completed"
