@@ -21,11 +21,16 @@ from typing import Any
 from agentflow.errors import Location, UserError
 from agentflow.messages import Usage
 
-__all__ = ["DEFAULT_PRICES", "LOCAL_PREFIXES", "Price", "PriceTable"]
+__all__ = ["DEFAULT_PRICES", "LOCAL_PROVIDERS", "Price", "PriceTable", "is_local"]
 
-LOCAL_PREFIXES = ("hf:", "local", "vllm:")
-"""Backend names that run on your own machine (priced by compute time). ``vllm+http`` servers are
-remote from agentflow's point of view, but you can price them per token or per hour too."""
+LOCAL_PROVIDERS = frozenset({"hf", "local", "vllm"})
+"""Backend name prefixes that run on your own machine (priced by compute time). ``vllm+http`` servers
+are remote from agentflow's point of view, but you can price them per token or per hour too."""
+
+
+def is_local(backend_name: str) -> bool:
+    """Whether a backend (``hf:...``, ``local``, in-process ``vllm:...``) runs on this machine."""
+    return backend_name.partition(":")[0] in LOCAL_PROVIDERS
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agentflow.backends.pricing import Price, PriceTable
+from agentflow.backends.pricing import Price, PriceTable, is_local
 from agentflow.backends.wrappers import (
     Budget,
     BudgetGate,
@@ -83,6 +83,11 @@ def test_price_lookup_longest_pattern_and_aliases(tmp_path: Path) -> None:
         PriceTable().extend({"x": {"inptu": 1.0}})
     with pytest.raises(UserError, match="cannot read price table"):
         PriceTable.from_file(tmp_path / "missing.json")
+
+
+def test_local_backends_are_told_apart_from_servers() -> None:
+    assert is_local("hf:HuggingFaceTB/SmolLM2-135M-Instruct") and is_local("local") and is_local("vllm:m")
+    assert is_local("hf") and not is_local("vllm+http://h:1:m") and not is_local("openai:gpt-4o")
 
 
 def test_sqlite_cache_object_can_be_shared(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from agentflow.backends.base import Backend, ChatRequest, ChatResponse, StreamChunk
-from agentflow.backends.pricing import LOCAL_PREFIXES, PriceTable
+from agentflow.backends.pricing import PriceTable, is_local
 from agentflow.backends.wrappers._common import ResponseBuilder, aclose_all
 from agentflow.errors import BudgetExceeded
 from agentflow.messages import Usage
@@ -206,7 +206,7 @@ class MeteredBackend:
         self.ledger = ledger
         self.prices = prices or PriceTable()
         self._on_call = on_call
-        self._local = inner.name.startswith(LOCAL_PREFIXES)
+        self._local = is_local(inner.name)
         self._gate = BudgetGate(_Direct(self), ledger, budget) if budget is not None else None
 
     def _record(self, request: ChatRequest, response: ChatResponse | None, latency: float,
