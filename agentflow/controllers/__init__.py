@@ -7,7 +7,7 @@ an OOW policy applies.
 """
 
 from agentflow.controllers.answers import AnswerController, split_answer_tag
-from agentflow.controllers.calls import ActionLimit, ArgumentSchema, DuplicateCall, Precondition, UnknownTool
+from agentflow.controllers.calls import ActionLimit, ArgumentSchema, Cancelled, DuplicateCall, Precondition, UnknownTool
 from agentflow.controllers.chain import ChainResult, ControllerChain, default_controllers
 from agentflow.controllers.classify import Classification, RuleClassifier, TurnClassifier
 from agentflow.controllers.decision import Allow, Controller, Decision, Deny, Rewrite
@@ -27,6 +27,7 @@ __all__ = [
     "ApiRule",
     "ArgumentSchema",
     "CallRecord",
+    "Cancelled",
     "ChainResult",
     "ClaimRule",
     "Classification",

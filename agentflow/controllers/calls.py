@@ -19,6 +19,7 @@ from agentflow.controllers.state import Proposal, SessionState
 __all__ = [
     "ActionLimit",
     "ArgumentSchema",
+    "Cancelled",
     "DuplicateCall",
     "Precondition",
     "UnknownTool",
@@ -39,6 +40,19 @@ class ActionLimit:
     def check(self, proposal: Proposal, state: SessionState, rules: WorkflowRules) -> Decision:
         if state.actions_this_turn >= self.max_actions:
             return Deny(f"action limit reached: {state.actions_this_turn} actions this turn (max {self.max_actions})")
+        return Allow()
+
+
+@dataclass
+class Cancelled:
+    """No API runs in a turn where the user cancelled the request (until they start a new one)."""
+
+    name: str = "cancelled"
+    applies_to: frozenset[str] = _CALL
+
+    def check(self, proposal: Proposal, state: SessionState, rules: WorkflowRules) -> Decision:
+        if state.status == "cancelled":
+            return Deny("the user cancelled the request; confirm the cancellation instead of calling APIs")
         return Allow()
 
 
@@ -201,4 +215,4 @@ class DuplicateCall:
 
 
 def _assert_protocol() -> list[Controller]:
-    return [ActionLimit(), UnknownTool(), ArgumentSchema(), Precondition(), DuplicateCall()]
+    return [ActionLimit(), Cancelled(), UnknownTool(), ArgumentSchema(), Precondition(), DuplicateCall()]

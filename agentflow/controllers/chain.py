@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agentflow.controllers.answers import AnswerController
-from agentflow.controllers.calls import ActionLimit, ArgumentSchema, DuplicateCall, Precondition, UnknownTool
+from agentflow.controllers.calls import (
+    ActionLimit,
+    ArgumentSchema,
+    Cancelled,
+    DuplicateCall,
+    Precondition,
+    UnknownTool,
+)
 from agentflow.controllers.decision import Controller, Deny, Rewrite
 from agentflow.controllers.rules import WorkflowRules
 from agentflow.controllers.state import Proposal, SessionState
@@ -24,6 +31,7 @@ def default_controllers(max_actions_per_turn: int = 6, answer_rewrite: str | Non
     """The standard set, in the order that gives the clearest reasons."""
     return [
         ActionLimit(max_actions=max_actions_per_turn),
+        Cancelled(),
         UnknownTool(),
         ArgumentSchema(),
         Precondition(),

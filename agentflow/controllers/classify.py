@@ -68,7 +68,7 @@ _PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         r"\bskip\b|\bjust\s+(book|reserve|do|call|confirm)\b|\bgo\s+straight\s+to\b"
         r"|跳过|直接(帮我)?(订|预订|办理|挂号)", _I)),
     ("Intent Switching", "Request Cancellation", re.compile(
-        r"\b(cancel|never\s*mind|forget\s+(it|about)|don'?t\s+want\s+(it|to)|no\s+longer\s+(want|need))\b|取消|不要了|算了|不订了",
+        r"\b(cancel|never\s*mind|forget\s+(it|about)|no\s+longer\s+(want|need))\b|取消|不要了|算了|不订了",
         _I)),
     ("Process Jumping", "Returning to Initial Steps", re.compile(
         r"\b(start\s+over|from\s+the\s+(beginning|start)|restart|begin\s+again)\b|重新开始|从头", _I)),

@@ -132,11 +132,15 @@ class PromptBuilder:
         allowed, blocked = [], []
         for api in rules.apis.values():
             missing = missing_requirements(api.preconditions, api.conditions, state)
+            if state.status == "cancelled":
+                missing = ["the request was cancelled"]
             if missing:
                 blocked.append(f"{api.name} ({missing[0]})")
-            else:
+            elif state.last_ok(api.name) is None:
                 allowed.append(api.name)
-        lines.append("Allowed now: " + (", ".join(allowed) or "none (reply to the user)"))
+        # done APIs are not offered again: small models otherwise repeat a call they already made
+        lines.append("Allowed now: " + (", ".join(allowed) or "none; reply to the user")
+                     + ("; done ones only with new values" if done else ""))
         if blocked:
             lines.append("Blocked: " + "; ".join(blocked))
         if state.guidance:

@@ -10,6 +10,7 @@ from agentflow.controllers import (
     ApiRule,
     ArgumentSchema,
     CallRecord,
+    Cancelled,
     Condition,
     ControllerChain,
     Deny,
@@ -136,6 +137,14 @@ def test_duplicate_call_denied_but_retry_after_error_and_after_invalidation_allo
     assert isinstance(ctl.check(call("check", plan_code="CA1"), st2, repeatable), Allow)
 
 
+def test_cancelled_request_blocks_every_call() -> None:
+    st = SessionState(run_id="r", status="cancelled")
+    denied = Cancelled().check(call("check", plan_code="CA1"), st, RULES)
+    assert isinstance(denied, Deny) and "cancelled the request" in denied.reason
+    st.status = "active"
+    assert isinstance(Cancelled().check(call("check", plan_code="CA1"), st, RULES), Allow)
+
+
 def test_action_limit_counts_every_proposal_of_the_turn() -> None:
     st = SessionState(run_id="r", actions_this_turn=2)
     assert isinstance(ActionLimit(max_actions=3).check(call("check"), st, RULES), Allow)
@@ -150,10 +159,10 @@ def test_chain_stops_at_first_deny_applies_rewrites_and_records_every_decision()
     st = SessionState(run_id="r")
     unknown = chain.evaluate(call("drop_tables"), st)
     assert not unknown.allowed and unknown.controller == "unknown_tool"
-    assert [e.data["controller"] for e in events] == ["action_limit", "unknown_tool"]
+    assert [e.data["controller"] for e in events] == ["action_limit", "cancelled", "unknown_tool"]
     assert events[-1].data["decision"] == "deny" and events[-1].data["reason"] == unknown.reason
     events.clear()
     coerced = chain.evaluate(call("check", plan_code="CA1", seats="3"), st)
     assert coerced.allowed and coerced.rewritten and coerced.proposal.args["seats"] == 3
-    assert [e.data["decision"] for e in events] == ["allow", "allow", "rewrite", "allow", "allow"]
+    assert [e.data["decision"] for e in events] == ["allow", "allow", "allow", "rewrite", "allow", "allow"]
     assert st.calls == []  # controllers never mutate the state

@@ -109,9 +109,11 @@ async def test_prompt_has_a_stable_static_prefix_and_a_dynamic_state_suffix() ->
     assert "PROCEDURE:" in static and "reserveFlight -> is_successful" in static
     assert "requires checkAvailability.is_air == 'true'" in static
     state = requests[1].messages[-1].content
-    assert state.startswith("STATE turn 1") and "Allowed now: checkAvailability" in state
+    assert state.startswith("STATE turn 1") and "Allowed now: checkAvailability\n" in state
     assert "Blocked: reserveFlight (checkAvailability must succeed first)" in state
     assert [t.name for t in requests[0].tools] == ["checkAvailability", "reserveFlight"]
+    later = requests[-1].messages[-1].content  # turn 2, after nothing ran: still only the check is offered
+    assert "Allowed now: checkAvailability\n" in later
     tool_msgs = [m for m in requests[1].messages if m.role == "tool"]
     assert tool_msgs and tool_msgs[0].content.startswith("BLOCKED by precondition")
 
@@ -130,6 +132,9 @@ async def test_text_tool_format_when_native_tools_are_off() -> None:
     assert result.totals["executed_calls"] == 1
     assert requests[0].tools == () and "CALL name {" in requests[0].messages[0].content
     assert any(m.content.startswith("[result of checkAvailability]") for m in requests[1].messages)
+    state = requests[1].messages[-1].content
+    assert 'Done: checkAvailability -> {"is_air":"true"}' in state
+    assert "Allowed now: reserveFlight; done ones only with new values" in state
 
 
 def test_simulated_user_on_the_test_backend(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
