@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["durable_for", "durable_user", "paused_message", "register", "run_meta"]
 
 # Options of `agentflow run` that are *not* part of a run's identity (given again on resume).
-_NOT_RECORDED = {"handler", "command", "debug", "store", "run_id", "trace", "resume", "approve", "say"}
+_NOT_RECORDED = {"handler", "command", "debug", "store", "run_id", "trace", "resume", "approve", "say", "force"}
 
 
 def register(subparsers: Any) -> None:
@@ -50,6 +50,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--say", action="append", default=[], metavar="TEXT",
                    help="post a user message to the run's inbox first (repeatable; '/end' ends the conversation)")
     p.add_argument("--show", action="store_true", help="print the run's status and journal; do not resume")
+    p.add_argument("--force", action="store_true",
+                   help="resume even if the run's recorded process still seems alive (it is gone: take over)")
     p.set_defaults(handler=_handle)
 
 
@@ -74,6 +76,7 @@ def _handle(args: argparse.Namespace) -> int:
     run_args.resume = True
     run_args.approve = True if args.approve else (False if args.deny else None)
     run_args.say = list(args.say)
+    run_args.force = bool(args.force)
     cwd = str(meta.get("cwd") or "")
     if cwd and Path(cwd).is_dir():
         os.chdir(cwd)  # the recorded options hold paths relative to where the run was started
@@ -106,7 +109,8 @@ def durable_for(args: argparse.Namespace, redactor: Redactor) -> DurableRun:
     store = open_store(_absolute_store(str(args.store)), redactor=redactor, sealer=sealer)
     try:
         if getattr(args, "resume", False):
-            durable = DurableRun.resume(store, args.run_id, approve=args.approve, say=args.say, redactor=redactor)
+            durable = DurableRun.resume(store, args.run_id, approve=args.approve, say=args.say, redactor=redactor,
+                                        force=bool(getattr(args, "force", False)))
             if args.trace:
                 rewrite_trace(args.trace, store.events(args.run_id))
             return durable
@@ -145,7 +149,8 @@ def paused_message(result: SessionResult, args: argparse.Namespace, durable: Dur
 
 
 def _show(record: Any, journal: list[Any]) -> None:
-    print(f"run {record.run_id}: {record.status}, step {record.step}")
+    owner = f" (driven by {record.owner})" if record.owner and record.status == "running" else ""
+    print(f"run {record.run_id}: {record.status}, step {record.step}{owner}")
     if record.pause:
         print(f"  paused: {dict(record.pause)}")
     if record.error:

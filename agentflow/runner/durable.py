@@ -17,6 +17,8 @@ backends and user channels, and drives the session, turning a pause (approval, u
 from __future__ import annotations
 
 import os
+import socket
+import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,7 +41,7 @@ from agentflow.store import (
     rewrite_trace,
 )
 
-__all__ = ["DurableRun", "run_durable"]
+__all__ = ["DurableRun", "owner_id", "run_durable"]
 
 
 class DurableRun:
@@ -83,6 +85,7 @@ class DurableRun:
         """Register a new run (its id must be unused) and prepare to record it."""
         full = {**dict(meta or {}), "require_approval": sorted(require_approval)}
         store.create_run(run_id, full)
+        store.claim_run(run_id, owner_id())
         return cls(store, run_id, RunRecorder(store, run_id), state=None, meta=full,
                    require_approval=require_approval, redactor=redactor)
 
@@ -95,6 +98,7 @@ class DurableRun:
         approve: bool | None = None,
         say: Sequence[str] = (),
         redactor: Redactor | None = None,
+        force: bool = False,
     ) -> DurableRun:
         """Continue a killed or paused run from its latest checkpoint.
 
@@ -102,9 +106,11 @@ class DurableRun:
             approve: the decision on the tool call a paused run waits for (``True`` runs it, ``False``
                 records it as denied). Required when the run paused for an approval.
             say: user messages to post to the run's inbox first (runs paused for input).
+            force: take the run over even if another live process seems to drive it.
 
         Raises:
-            UserError: the run is unknown, already finished, or waits for a decision not given.
+            UserError: the run is unknown, already finished, driven by a live process, or waits for a
+                decision not given.
         """
         record = store.require_run(run_id)
         if record.status in ("completed", "failed"):
@@ -112,6 +118,11 @@ class DurableRun:
                 f"run {run_id!r} already {record.status}" + (f": {record.error}" if record.error else ""),
                 hint="only a killed or paused run can be resumed; start a new run with another --run-id",
             )
+        if record.status == "running" and record.owner and not force:
+            busy = _still_driving(record.owner, record.updated)
+            if busy:
+                raise UserError(f"run {run_id!r} is still being driven by {busy}",
+                                hint="wait for it, stop that process, or pass --force if it is gone")
         pause = dict(record.pause or {})
         require_approval = list(record.meta.get("require_approval", []))
         journal = ToolJournal(store, run_id)
@@ -124,6 +135,7 @@ class DurableRun:
             journal.decide(str(pause["key"]), approve)
         for text in say:
             store.post_input(run_id, text)
+        store.claim_run(run_id, owner_id())
         recorder, raw_state = RunRecorder.resume(store, run_id)
         state = SessionState.model_validate(raw_state) if raw_state else None
         return cls(store, run_id, recorder, state=state, meta=record.meta, require_approval=require_approval,
@@ -190,6 +202,34 @@ class _PauseAtEndOfInput:
         if message is None and not getattr(self.inner, "quit", False):
             raise PauseRun("waiting for user input", {"reason": "input", "last_reply": agent_reply or ""})
         return message
+
+
+def owner_id() -> str:
+    """``host:pid`` of this process (who drives a run, recorded in the store)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _still_driving(owner: str, updated: float, quiet_s: float = 120.0) -> str | None:
+    """A description of the live process driving a run, or ``None`` when it is gone.
+
+    Same host: the pid is checked. Another host: the run counts as driven while it checkpointed in the
+    last ``quiet_s`` seconds.
+    """
+    host, _, pid_text = owner.rpartition(":")
+    if host == socket.gethostname() and pid_text.isdigit():
+        pid = int(pid_text)
+        if pid == os.getpid():
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return f"process {pid} on this host"
+    if time.time() - updated < quiet_s:
+        return f"{owner} (it checkpointed {time.time() - updated:.0f}s ago)"
+    return None
 
 
 def _positioned(session: GuidedSession, user: UserChannel, backends: Mapping[str, Any]) -> list[tuple[str, Any]]:

@@ -58,6 +58,7 @@ class RunRecord:
             ``resume`` can rebuild the same run in another process.
         pause: why a paused run waits (``{"reason": "approval", "key": ...}`` or ``{"reason": "input"}``).
         step: the step number of the latest checkpoint (0: none yet).
+        owner: the process driving the run (``host:pid``) while it runs; cleared when it pauses or ends.
     """
 
     run_id: str
@@ -68,6 +69,7 @@ class RunRecord:
     step: int = 0
     created: float = 0.0
     updated: float = 0.0
+    owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,10 @@ class RunStore(Protocol):
         self, run_id: str, status: RunStatus, *, pause: Mapping[str, Any] | None = None, error: str | None = None
     ) -> None:
         """Change a run's status; ``pause`` says what a paused run waits for."""
+        ...
+
+    def claim_run(self, run_id: str, owner: str) -> str | None:
+        """Record ``owner`` (``host:pid``) as the process driving the run; returns the previous owner."""
         ...
 
     def commit_step(

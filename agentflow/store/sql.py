@@ -58,7 +58,7 @@ def schema_statements(real_type: str) -> list[str]:
     return [
         "CREATE TABLE IF NOT EXISTS agentflow_runs (run_id TEXT PRIMARY KEY, status TEXT NOT NULL, "
         f"meta TEXT NOT NULL, pause TEXT, error TEXT, step INTEGER NOT NULL DEFAULT 0, created {real_type}, "
-        f"updated {real_type}, sealed TEXT)",
+        f"updated {real_type}, sealed TEXT, owner TEXT)",
         "CREATE TABLE IF NOT EXISTS agentflow_checkpoints (run_id TEXT PRIMARY KEY, step INTEGER NOT NULL, "
         f"state TEXT NOT NULL, event_seq INTEGER NOT NULL DEFAULT 0, ts {real_type}, sealed TEXT)",
         "CREATE TABLE IF NOT EXISTS agentflow_messages (run_id TEXT NOT NULL, seq INTEGER NOT NULL, "
@@ -169,15 +169,29 @@ class SqlRunStore:
     ) -> None:
         with self._tx(write=True) as cur:
             cur.execute(
-                self._q("UPDATE agentflow_runs SET status = ?, pause = ?, error = ?, updated = ? WHERE run_id = ?"),
+                self._q(
+                    "UPDATE agentflow_runs SET status = ?, pause = ?, error = ?, updated = ?, "
+                    "owner = CASE WHEN ? = 'running' THEN owner ELSE NULL END WHERE run_id = ?"
+                ),
                 (
                     status,
                     None if pause is None else self._dump(dict(pause)),
                     None if error is None else self._redact.text(error),
                     time.time(),
+                    status,
                     run_id,
                 ),
             )
+
+    def claim_run(self, run_id: str, owner: str) -> str | None:
+        with self._tx(write=True) as cur:
+            cur.execute(self._q("SELECT owner FROM agentflow_runs WHERE run_id = ?"), (run_id,))
+            row = cur.fetchone()
+            cur.execute(
+                self._q("UPDATE agentflow_runs SET owner = ?, updated = ? WHERE run_id = ?"),
+                (owner, time.time(), run_id),
+            )
+        return None if row is None else row[0]
 
     # -- steps -------------------------------------------------------------------------------------
 
@@ -369,7 +383,7 @@ class SqlRunStore:
 # A run's step and last update come from its checkpoint (a step writes only the checkpoint row).
 _RUN_SELECT = (
     "SELECT r.run_id, r.status, r.meta, r.pause, r.error, COALESCE(c.step, 0), r.created, "
-    "CASE WHEN c.ts IS NOT NULL AND c.ts > r.updated THEN c.ts ELSE r.updated END, r.sealed "
+    "CASE WHEN c.ts IS NOT NULL AND c.ts > r.updated THEN c.ts ELSE r.updated END, r.sealed, r.owner "
     "FROM agentflow_runs r LEFT JOIN agentflow_checkpoints c ON c.run_id = r.run_id"
 )
 _JOURNAL_COLS = "key, tool, args, status, result, error, started, finished, sealed"
@@ -377,6 +391,7 @@ _JOURNAL_COLS = "key, tool, args, status, result, error, started, finished, seal
 
 def _run_record(row: Sequence[Any], meta: Any) -> RunRecord:
     return RunRecord(
+        owner=row[9],
         run_id=row[0],
         status=row[1],
         meta=meta,

@@ -205,3 +205,14 @@ def test_sealed_values_come_back_only_with_the_key(store_url: str, raw_dump: Cal
             wrong.load_checkpoint("r")
         cp = wrong.load_checkpoint("clean")  # nothing was sealed there: readable with any key
         assert cp is not None and cp.state == {"plain": 2}
+
+
+def test_owner_is_claimed_and_released(store: SqlRunStore) -> None:
+    store.create_run("r", {})
+    assert store.claim_run("r", "host-a:11") is None
+    assert store.claim_run("r", "host-b:22") == "host-a:11"
+    assert store.require_run("r").owner == "host-b:22"
+    store.commit_step("r", 1, {})
+    assert store.require_run("r").owner == "host-b:22"  # steps keep the owner
+    store.set_status("r", "paused", pause={"reason": "input"})
+    assert store.require_run("r").owner is None  # a paused run is nobody's
