@@ -17,7 +17,10 @@ from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk, Tool
 from agentflow.errors import ServerError
 from agentflow.messages import Usage
 
-__all__ = ["AnthropicStream", "request_kwargs", "response_from_dict"]
+__all__ = ["CONVERSATION_START", "AnthropicStream", "request_kwargs", "response_from_dict"]
+
+CONVERSATION_START = "[conversation start]"
+"""The user turn put before a conversation that opens with the assistant (Anthropic needs a user first)."""
 
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "tool_calls", "max_tokens": "length"}
 
@@ -42,9 +45,13 @@ def _blocks(request: ChatRequest) -> tuple[str, list[dict[str, Any]]]:
             blocks: list[dict[str, Any]] = [{"type": "text", "text": message.content}] if message.content else []
             blocks += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
                        for c in message.tool_calls]
-            add("assistant", blocks or [{"type": "text", "text": ""}])
-        else:
+            if blocks:  # Anthropic rejects empty text blocks; an empty turn carries nothing anyway
+                add("assistant", blocks)
+        elif message.content:
             add("user", [{"type": "text", "text": message.content}])
+    if out and out[0]["role"] == "assistant":
+        # Anthropic wants a user turn first; an agent that greets first still needs one
+        out.insert(0, {"role": "user", "content": [{"type": "text", "text": CONVERSATION_START}]})
     return "\n\n".join(s for s in system if s), out
 
 

@@ -8,6 +8,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agentflow.backends._anthropic_convert import CONVERSATION_START
 from agentflow.backends._anthropic_convert import request_kwargs as anthropic_kwargs
 from agentflow.backends._openai_convert import request_kwargs as openai_kwargs
 from agentflow.backends.base import ChatMessage, ChatRequest, ToolCall
@@ -21,6 +22,8 @@ def conversations(draw: st.DrawFn) -> ChatRequest:
     messages: list[ChatMessage] = []
     if draw(st.booleans()):
         messages.append(ChatMessage(role="system", content=draw(_text)))
+    if draw(st.booleans()):
+        messages.append(ChatMessage(role="assistant", content=draw(_text)))  # the agent greets first
     for turn in range(draw(st.integers(1, 6))):
         messages.append(ChatMessage(role="user", content=draw(_text)))
         if draw(st.booleans()):
@@ -30,7 +33,7 @@ def conversations(draw: st.DrawFn) -> ChatRequest:
                                         tool_calls=calls))
             messages += [ChatMessage(role="tool", tool_call_id=c.id, content=draw(_text)) for c in calls]
         else:
-            messages.append(ChatMessage(role="assistant", content=draw(_text)))
+            messages.append(ChatMessage(role="assistant", content=draw(st.sampled_from(["", "ok"]) | _text)))
     return ChatRequest(messages=tuple(messages))
 
 
@@ -41,7 +44,8 @@ def test_anthropic_turns_alternate_and_keep_every_piece(request: ChatRequest) ->
     roles = [m["role"] for m in kwargs["messages"]]
     assert all(a != b for a, b in pairwise(roles)), "Anthropic needs alternating turns"
     blocks = [b for m in kwargs["messages"] for b in m["content"]]
-    texts = [b["text"] for b in blocks if b["type"] == "text" and b["text"]]
+    assert not kwargs["messages"] or roles[0] == "user"
+    texts = [b["text"] for b in blocks if b["type"] == "text" and b["text"] != CONVERSATION_START]
     expected_texts = [m.content for m in request.messages if m.role in ("user", "assistant") and m.content]
     assert texts == expected_texts
     results = [(b["tool_use_id"], b["content"]) for b in blocks if b["type"] == "tool_result"]
