@@ -81,6 +81,18 @@ async def test_record_then_replay_a_whole_run(tmp_path: Path, server: LoopbackSe
     assert len(server.requests) == 3, "replay never reaches the provider"
 
 
+async def test_recorded_requests_hide_secrets_but_replay_still_matches(tmp_path: Path) -> None:
+    from agentflow.redact import Redactor
+
+    path = tmp_path / "run.jsonl"
+    secret = "sk-live-0123456789abcdefXYZ"
+    recorder = RecordingBackend(FunctionBackend(lambda r: "noted"), path, redactor=Redactor(values=[secret]))
+    request = ask(f"my key is {secret}")
+    await recorder.complete(request)
+    assert secret not in path.read_text()
+    assert (await ReplayBackend(ReplayStore(path)).complete(request)).text == "noted"
+
+
 async def test_replay_fails_loudly_on_an_unseen_or_extra_request(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
     recorder = RecordingBackend(FunctionBackend(lambda r: "ok"), path)

@@ -1,11 +1,13 @@
 """Record a whole run's model calls to a JSONL file, and replay them later without any model.
 
 Recording appends one line per answered request: its key (see :func:`request_key`), the request
-(without routing metadata), the response, the backend and the role. Replay answers each request with
-the recorded responses for its key, in recorded order, and **fails loudly** — a :class:`ReplayMissing`
-naming the role, the last user message and the file — on a request it has not seen (the run drifted
-from the recording) or has seen fewer times than it is now asked. ``check_consumed`` reports
-recorded answers the replay never used.
+(without routing metadata; secrets hidden when a :class:`~agentflow.redact.Redactor` is given), the
+response (verbatim: replay must return exactly what the model said), the backend and the role.
+
+Replay answers each request with the recorded responses for its key, in recorded order, and **fails
+loudly** — a :class:`ReplayMissing` naming the role, the last user message and the file — on a request
+it has not seen (the run drifted from the recording) or has seen fewer times than it is now asked.
+``check_consumed`` reports recorded answers the replay never used.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from agentflow.backends.base import Backend, ChatRequest, ChatResponse, StreamChunk
 from agentflow.backends.wrappers._common import ResponseBuilder, aclose_all, one_chunk, request_key
 from agentflow.errors import Location, RunError, UserError
+from agentflow.redact import Redactor
 
 __all__ = ["RecordingBackend", "ReplayBackend", "ReplayMissing", "ReplayStore"]
 
@@ -35,11 +38,12 @@ class RecordingBackend:
     held by the shared :class:`_Appender`, obtained with :meth:`for_path`.
     """
 
-    def __init__(self, inner: Backend, path: str | Path, *, appender: _Appender | None = None) -> None:
+    def __init__(self, inner: Backend, path: str | Path, *, redactor: Redactor | None = None,
+                 appender: _Appender | None = None) -> None:
         self.inner = inner
         self.name = inner.name
         self.path = Path(path)
-        self._appender = appender or _Appender(self.path)
+        self._appender = appender or _Appender(self.path, redactor)
 
     def share(self, inner: Backend) -> RecordingBackend:
         """Another recorder writing to the same file (for another role's backend)."""
@@ -66,17 +70,20 @@ class RecordingBackend:
 
 
 class _Appender:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self._redactor = redactor
         self._lock = threading.Lock()
 
     def write(self, request: ChatRequest, response: ChatResponse, backend: str) -> None:
+        shown = request.model_dump(mode="json", exclude={"metadata"})
         line = {
-            "key": request_key(request),
+            "key": request_key(request),  # from the request as sent, so replay matches it exactly
             "backend": backend,
             "role": request.role,
-            "request": request.model_dump(mode="json", exclude={"metadata"}),
+            # the request copy is for people reading the file: secrets are hidden there
+            "request": self._redactor(shown) if self._redactor is not None else shown,
             "response": response.model_dump(mode="json"),
         }
         with self._lock, self.path.open("a", encoding="utf-8") as out:

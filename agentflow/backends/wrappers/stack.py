@@ -30,6 +30,7 @@ from agentflow.backends.wrappers.ledger import Budget, BudgetGate, CallHook, Cos
 from agentflow.backends.wrappers.ratelimit import RateLimitedBackend, RateLimiter
 from agentflow.backends.wrappers.record import RecordingBackend, ReplayBackend, ReplayStore
 from agentflow.backends.wrappers.retry import RetryBackend, RetryHook, RetryPolicy
+from agentflow.redact import Redactor
 
 __all__ = ["build_stack", "wrap"]
 
@@ -59,6 +60,7 @@ def wrap(
     on_call: CallHook | None = None,
     on_retry: RetryHook | None = None,
     on_fallback: FallbackHook | None = None,
+    redactor: Redactor | None = None,
 ) -> Backend:
     """Stack wrappers around ``backend`` (and ``fallback`` backends) in the standard order.
 
@@ -74,6 +76,7 @@ def wrap(
         budget: hard limits, checked before each call.
         prices: the price table (defaults: :class:`PriceTable`).
         on_call / on_retry / on_fallback: observers (e.g. to emit trace events).
+        redactor: hides secrets in the request copies a recording keeps.
     """
     if record is not None and replay is not None:
         raise ValueError("record and replay are exclusive")
@@ -97,7 +100,7 @@ def wrap(
         if isinstance(record, RecordingBackend):
             layered = record.share(layered)
         elif record is not None:
-            layered = RecordingBackend(layered, record)
+            layered = RecordingBackend(layered, record, redactor=redactor)
     if budget is not None and run_ledger is not None:
         layered = BudgetGate(layered, run_ledger, budget)
     return layered
@@ -121,6 +124,7 @@ def build_stack(
     on_call: CallHook | None = None,
     on_retry: RetryHook | None = None,
     on_fallback: FallbackHook | None = None,
+    redactor: Redactor | None = None,
 ) -> Backend:
     """Build ``spec`` (and ``fallback`` specs) with :func:`~agentflow.backends.registry.build_backend`
     and wrap them with :func:`wrap`.
@@ -146,5 +150,5 @@ def build_stack(
     sqlite = SqliteCache(cache) if isinstance(cache, str | Path) else cache
     return wrap(primary, retry=policy, fallback=fallbacks, cache=sqlite, rate_limit=rate_limit, record=record,
                 ledger=ledger, budget=budget, prices=prices, on_call=on_call, on_retry=on_retry,
-                on_fallback=on_fallback)
+                on_fallback=on_fallback, redactor=redactor)
 
