@@ -21,6 +21,7 @@ __all__ = [
     "parse_arguments",
     "request_kwargs",
     "response_from_dict",
+    "strict_compatible",
     "usage_from_dict",
 ]
 
@@ -46,6 +47,37 @@ def _messages(request: ChatRequest) -> list[dict[str, Any]]:
             item["name"] = message.name
         out.append(item)
     return out
+
+
+_STRICT_KEYWORDS = frozenset({
+    "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf", "$ref", "$defs",
+    "description", "title",
+})
+
+
+def strict_compatible(schema: Any, *, root: bool = True) -> bool:
+    """Whether OpenAI's strict structured-output mode accepts ``schema`` as is.
+
+    Strict mode guarantees the answer matches, but it accepts only closed objects whose every property
+    is required, and a conservative keyword set; anything else is sent non-strict (still guided by the
+    schema) rather than risking a 400. Pydantic models with ``extra="forbid"`` and no defaults qualify.
+    """
+    if isinstance(schema, list):
+        return all(strict_compatible(s, root=False) for s in schema)
+    if not isinstance(schema, dict):
+        return True
+    if not set(schema) <= _STRICT_KEYWORDS:
+        return False
+    if root and (schema.get("type") != "object" or "anyOf" in schema):
+        return False
+    if schema.get("type") == "object" or "properties" in schema:
+        properties = schema.get("properties") or {}
+        if schema.get("additionalProperties") is not False or set(schema.get("required") or []) != set(properties):
+            return False
+        if not all(strict_compatible(p, root=False) for p in properties.values()):
+            return False
+    children = [schema.get("items"), schema.get("anyOf"), *(schema.get("$defs") or {}).values()]
+    return all(strict_compatible(c, root=False) for c in children if c is not None)
 
 
 def _tool_choice(choice: str) -> Any:
@@ -76,7 +108,7 @@ def request_kwargs(
             kwargs["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": request.response_schema_name, "schema": request.response_schema,
-                                "strict": False},
+                                "strict": strict_compatible(request.response_schema)},
             }
         elif structured == "structured_outputs":
             extra["structured_outputs"] = {"json": request.response_schema}

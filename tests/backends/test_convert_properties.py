@@ -69,3 +69,35 @@ def test_openai_messages_map_one_to_one(request: ChatRequest) -> None:
             assert theirs["content"] == ours.content
         if ours.role == "tool":
             assert theirs["tool_call_id"] == ours.tool_call_id
+
+
+def test_strict_mode_only_for_schemas_openai_accepts_strictly() -> None:
+    from pydantic import BaseModel, ConfigDict
+
+    from agentflow.backends._openai_convert import strict_compatible
+
+    class Closed(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        label: str
+        tags: list[str]
+
+    class WithDefault(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        label: str = "x"
+
+    class Open(BaseModel):
+        label: str
+
+    class Nested(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        inner: Closed
+        choice: int | None
+
+    assert strict_compatible(Closed.model_json_schema())
+    assert strict_compatible(Nested.model_json_schema())
+    assert not strict_compatible(WithDefault.model_json_schema())  # optional field, and a default keyword
+    assert not strict_compatible(Open.model_json_schema())  # additionalProperties not closed
+    assert not strict_compatible({"type": "object", "properties": {"n": {"type": "integer", "minimum": 1}},
+                                  "required": ["n"], "additionalProperties": False})
+    request = ChatRequest(messages=(ChatMessage(role="user", content="x"),), response_schema=Closed.model_json_schema())
+    assert openai_kwargs(request, "m")["response_format"]["json_schema"]["strict"] is True
