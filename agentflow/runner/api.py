@@ -19,6 +19,7 @@ from agentflow._ids import new_id
 from agentflow.backends.base import Backend
 from agentflow.backends.registry import BackendPlan, build_backend, default_spec, parse_backend_args
 from agentflow.controllers import RuleClassifier, SessionState, TurnClassifier
+from agentflow.errors import UserError
 from agentflow.events import EventBus, EventSink, JsonlTraceWriter
 from agentflow.redact import Redactor, secret_env_values
 from agentflow.runner.classifier import LayeredClassifier, RoleClassifier
@@ -94,6 +95,9 @@ class Workflow:
         from agentflow.pdl import load_pdl  # type: ignore[attr-defined]
 
         doc = load_pdl(path, tools_spec=tools_spec)
+        if doc.mode == "executed":
+            raise UserError(f"{path} is an executed-mode workflow (it declares inputs or calls roles), not a"
+                            " conversation", hint="use `agentflow run FILE` or agentflow.runner.executed")
         return cls(guided_from_document(doc, dict(inputs or {})))
 
     def session(

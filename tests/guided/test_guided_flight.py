@@ -175,3 +175,11 @@ def test_secrets_never_reach_the_trace(tmp_path: Path, monkeypatch: pytest.Monke
     text = trace.read_text(encoding="utf-8")
     assert secret not in text and "***" in text
     assert json.loads(text.splitlines()[-1])["type"] == "run_end"
+
+
+def test_sdk_refuses_an_executed_workflow() -> None:
+    from agentflow.errors import UserError
+
+    plan_act = Path(__file__).resolve().parents[2] / "workflows" / "plan_act.pdl"
+    with pytest.raises(UserError, match="executed-mode workflow"):
+        Workflow.load(plan_act)

@@ -122,3 +122,30 @@ async def test_model_classifier_labels_what_the_rules_let_through(tmp_path: Path
                       ("Intent Switching", "Request Cancellation", "rules", "cancellation")]
     roles = [r.role for r in backend.requests]
     assert roles.count("oow_classifier") == 1  # the rules caught the cancellation: no model call for it
+
+
+async def test_simulated_user_injects_oow_on_its_schedule() -> None:
+    import json as _json
+
+    from guided_helpers import PROFILES
+
+    from agentflow.backends.base import ChatRequest
+    from agentflow.runner import SimulatedUser
+    from agentflow.runner.users import load_profile
+    from agentflow.testing import FunctionBackend
+
+    turns = iter(["I'd like to book CA1234.", "Actually, cancel it.", "Bye"])
+
+    def sim(req: ChatRequest) -> str:
+        return _json.dumps({"text": next(turns), "done": False})
+
+    backend = FunctionBackend(sim)
+    user = SimulatedUser(backend, load_profile(PROFILES, index=1), oow_schedule={2: "Request Cancellation"},
+                         max_turns=2)
+    agent = FunctionBackend(lambda req: "OK.")
+    result = await Workflow.load(FLIGHT).run(user, backend={"agent": agent}, classifier="rules")
+    systems = [r.messages[0].content for r in backend.requests]
+    assert len(systems) == 2 and "Emily Johnson" in systems[0]
+    assert "Request Cancellation" not in systems[0]
+    assert "Request Cancellation: Moving from making a request to canceling it." in systems[1]
+    assert result.totals["turns"] == 2 and result.status == "cancelled"
