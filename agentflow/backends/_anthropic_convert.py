@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentflow.backends._openai_convert import parse_arguments
+from agentflow.backends._openai_convert import parse_arguments, wire_names
+from agentflow.backends._wire_names import WireNames
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk, ToolCall
 from agentflow.errors import ServerError
 from agentflow.messages import Usage
@@ -25,7 +26,7 @@ CONVERSATION_START = "[conversation start]"
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "tool_calls", "max_tokens": "length"}
 
 
-def _blocks(request: ChatRequest) -> tuple[str, list[dict[str, Any]]]:
+def _blocks(request: ChatRequest, names: WireNames) -> tuple[str, list[dict[str, Any]]]:
     system: list[str] = []
     out: list[dict[str, Any]] = []
 
@@ -43,7 +44,7 @@ def _blocks(request: ChatRequest) -> tuple[str, list[dict[str, Any]]]:
             add("user", [result])
         elif message.role == "assistant":
             blocks: list[dict[str, Any]] = [{"type": "text", "text": message.content}] if message.content else []
-            blocks += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
+            blocks += [{"type": "tool_use", "id": c.id, "name": names.wire(c.name), "input": c.arguments}
                        for c in message.tool_calls]
             if blocks:  # Anthropic rejects empty text blocks; an empty turn carries nothing anyway
                 add("assistant", blocks)
@@ -55,21 +56,22 @@ def _blocks(request: ChatRequest) -> tuple[str, list[dict[str, Any]]]:
     return "\n\n".join(s for s in system if s), out
 
 
-def _tool_choice(choice: str) -> dict[str, Any]:
+def _tool_choice(choice: str, names: WireNames) -> dict[str, Any]:
     if choice == "auto":
         return {"type": "auto"}
     if choice == "required":
         return {"type": "any"}
     if choice == "none":
         return {"type": "none"}
-    return {"type": "tool", "name": choice}
+    return {"type": "tool", "name": names.wire(choice)}
 
 
 def request_kwargs(
     request: ChatRequest, model: str, *, default_max_tokens: int, stream: bool = False
 ) -> dict[str, Any]:
     """Keyword arguments for ``client.messages.create``."""
-    system, messages = _blocks(request)
+    names = wire_names(request)
+    system, messages = _blocks(request, names)
     kwargs: dict[str, Any] = {
         "model": request.model or model,
         "messages": messages,
@@ -77,14 +79,16 @@ def request_kwargs(
     }
     if system:
         kwargs["system"] = system
-    tools = [{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in request.tools]
+    tools = [{"name": names.wire(t.name), "description": t.description, "input_schema": t.parameters}
+             for t in request.tools]
     if request.response_schema is not None:
         # tool mode: the strongest structured-output mechanism Anthropic offers across models
-        tools.append({"name": request.response_schema_name, "description": "Return the answer in this structure.",
+        schema_tool = names.wire(request.response_schema_name)
+        tools.append({"name": schema_tool, "description": "Return the answer in this structure.",
                       "input_schema": request.response_schema})
-        kwargs["tool_choice"] = {"type": "tool", "name": request.response_schema_name}
+        kwargs["tool_choice"] = {"type": "tool", "name": schema_tool}
     elif tools:
-        kwargs["tool_choice"] = _tool_choice(request.tool_choice)
+        kwargs["tool_choice"] = _tool_choice(request.tool_choice, names)
     if tools:
         kwargs["tools"] = tools
     if request.stop:
@@ -113,7 +117,8 @@ def response_from_dict(data: dict[str, Any], *, request: ChatRequest, fallback_m
     """An Anthropic ``message`` (as a dict) -> :class:`ChatResponse` (tool-mode answers become text)."""
     texts: list[str] = []
     calls: list[ToolCall] = []
-    schema_tool = request.response_schema_name if request.response_schema is not None else None
+    names = wire_names(request)
+    schema_tool = names.wire(request.response_schema_name) if request.response_schema is not None else None
     for block in data.get("content") or []:
         if block.get("type") == "text":
             texts.append(block.get("text") or "")
@@ -121,7 +126,8 @@ def response_from_dict(data: dict[str, Any], *, request: ChatRequest, fallback_m
             if block.get("name") == schema_tool:
                 texts.append(json.dumps(block.get("input") or {}, ensure_ascii=False))
             else:
-                calls.append(ToolCall(id=block.get("id") or "", name=block["name"], arguments=block.get("input") or {}))
+                calls.append(ToolCall(id=block.get("id") or "", name=names.local(block["name"]),
+                                      arguments=block.get("input") or {}))
     stop = data.get("stop_reason") or "end_turn"
     finish = "stop" if schema_tool and stop == "tool_use" else _FINISH.get(stop, stop)
     if schema_tool:
@@ -152,7 +158,9 @@ class AnthropicStream:
 
     @property
     def _schema_tool(self) -> str | None:
-        return self.request.response_schema_name if self.request.response_schema is not None else None
+        if self.request.response_schema is None:
+            return None
+        return wire_names(self.request).wire(self.request.response_schema_name)
 
     def feed(self, event: dict[str, Any]) -> StreamChunk | None:
         """Take one event; return a text piece to emit, if any."""

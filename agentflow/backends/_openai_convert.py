@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from agentflow.backends._wire_names import WireNames
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk, ToolCall
 from agentflow.errors import ServerError
 from agentflow.messages import Usage
@@ -23,6 +24,7 @@ __all__ = [
     "response_from_dict",
     "strict_compatible",
     "usage_from_dict",
+    "wire_names",
 ]
 
 StructuredMode = Literal["json_schema", "structured_outputs", "guided_json"]
@@ -30,7 +32,13 @@ StructuredMode = Literal["json_schema", "structured_outputs", "guided_json"]
 servers), vLLM >= 0.12 ``structured_outputs.json``, or the older vLLM ``guided_json``."""
 
 
-def _messages(request: ChatRequest) -> list[dict[str, Any]]:
+def wire_names(request: ChatRequest) -> WireNames:
+    """The tool-name map for a request: offered tools, tools called earlier, the schema name."""
+    names = [t.name for t in request.tools] + [c.name for m in request.messages for c in m.tool_calls]
+    return WireNames([*names, request.response_schema_name])
+
+
+def _messages(request: ChatRequest, names: WireNames) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for message in request.messages:
         item: dict[str, Any] = {"role": message.role, "content": message.content}
@@ -38,7 +46,7 @@ def _messages(request: ChatRequest) -> list[dict[str, Any]]:
             item["content"] = message.content or None
             item["tool_calls"] = [
                 {"id": c.id, "type": "function",
-                 "function": {"name": c.name, "arguments": json.dumps(c.arguments, ensure_ascii=False)}}
+                 "function": {"name": names.wire(c.name), "arguments": json.dumps(c.arguments, ensure_ascii=False)}}
                 for c in message.tool_calls
             ]
         if message.role == "tool":
@@ -80,10 +88,10 @@ def strict_compatible(schema: Any, *, root: bool = True) -> bool:
     return all(strict_compatible(c, root=False) for c in children if c is not None)
 
 
-def _tool_choice(choice: str) -> Any:
+def _tool_choice(choice: str, names: WireNames) -> Any:
     if choice in ("auto", "required", "none"):
         return choice
-    return {"type": "function", "function": {"name": choice}}
+    return {"type": "function", "function": {"name": names.wire(choice)}}
 
 
 def request_kwargs(
@@ -95,19 +103,21 @@ def request_kwargs(
     stream: bool = False,
 ) -> dict[str, Any]:
     """Keyword arguments for ``client.chat.completions.create`` (``extra_body`` for server extras)."""
-    kwargs: dict[str, Any] = {"model": request.model or model, "messages": _messages(request)}
+    names = wire_names(request)
+    kwargs: dict[str, Any] = {"model": request.model or model, "messages": _messages(request, names)}
     extra: dict[str, Any] = {}
     if request.tools:
         kwargs["tools"] = [
-            {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
+            {"type": "function",
+             "function": {"name": names.wire(t.name), "description": t.description, "parameters": t.parameters}}
             for t in request.tools
         ]
-        kwargs["tool_choice"] = _tool_choice(request.tool_choice)
+        kwargs["tool_choice"] = _tool_choice(request.tool_choice, names)
     if request.response_schema is not None:
         if structured == "json_schema":
             kwargs["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": request.response_schema_name, "schema": request.response_schema,
+                "json_schema": {"name": names.wire(request.response_schema_name), "schema": request.response_schema,
                                 "strict": strict_compatible(request.response_schema)},
             }
         elif structured == "structured_outputs":
@@ -156,7 +166,7 @@ def usage_from_dict(usage: dict[str, Any] | None) -> Usage:
     )
 
 
-def response_from_dict(data: dict[str, Any], *, fallback_model: str) -> ChatResponse:
+def response_from_dict(data: dict[str, Any], *, fallback_model: str, names: WireNames | None = None) -> ChatResponse:
     """A chat.completion (as a plain dict, e.g. ``model_dump()``) -> :class:`ChatResponse`.
 
     Raises:
@@ -167,8 +177,9 @@ def response_from_dict(data: dict[str, Any], *, fallback_model: str) -> ChatResp
         raise ServerError("response has no choices", provider=fallback_model)
     choice = choices[0]
     message = choice.get("message") or {}
+    local = names.local if names is not None else str
     calls = tuple(
-        ToolCall(id=c.get("id") or f"call_{i}", name=c["function"]["name"],
+        ToolCall(id=c.get("id") or f"call_{i}", name=local(c["function"]["name"]),
                  arguments=parse_arguments(c["function"].get("arguments")))
         for i, c in enumerate(message.get("tool_calls") or [])
     )
@@ -197,6 +208,7 @@ class StreamAccumulator:
     """
 
     model: str
+    names: WireNames | None = None
     calls: dict[int, _PartialCall] = field(default_factory=dict)
     usage: Usage | None = None
     finish_reason: str | None = None
@@ -223,8 +235,9 @@ class StreamAccumulator:
         """The last chunk. Raises :class:`ServerError` when the stream stopped before it finished."""
         if self.finish_reason is None:
             raise ServerError("stream ended before the model finished", provider=self.model)
+        local = self.names.local if self.names is not None else str
         calls = tuple(
-            ToolCall(id=p.id or f"call_{i}", name=p.name, arguments=parse_arguments(p.arguments))
+            ToolCall(id=p.id or f"call_{i}", name=local(p.name), arguments=parse_arguments(p.arguments))
             for i, p in sorted(self.calls.items())
         )
         return StreamChunk(tool_calls=calls, usage=self.usage or Usage(calls=1), finish_reason=self.finish_reason)

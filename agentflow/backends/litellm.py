@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from agentflow.backends._loop_client import LoopBound
-from agentflow.backends._openai_convert import StreamAccumulator, request_kwargs, response_from_dict
+from agentflow.backends._openai_convert import StreamAccumulator, request_kwargs, response_from_dict, wire_names
 from agentflow.backends._openai_errors import map_openai_error
 from agentflow.backends._spec_options import parse_options, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk
@@ -86,7 +86,7 @@ class LiteLLMBackend:
             if mapped is exc:
                 raise
             raise mapped from exc
-        return response_from_dict(result.model_dump(), fallback_model=self.model)
+        return response_from_dict(result.model_dump(), fallback_model=self.model, names=wire_names(request))
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Stream text as it arrives; tool calls, usage and finish come on the last chunk."""
@@ -95,7 +95,7 @@ class LiteLLMBackend:
     async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         litellm = _litellm()
         self._loop_guard.get()
-        accumulator = StreamAccumulator(self.name)
+        accumulator = StreamAccumulator(self.name, names=wire_names(request))
         try:
             stream = await litellm.acompletion(**self._kwargs(request, stream=True))
             async for chunk in stream:

@@ -17,6 +17,7 @@ from agentflow.backends._openai_convert import (
     StructuredMode,
     request_kwargs,
     response_from_dict,
+    wire_names,
 )
 from agentflow.backends._openai_errors import map_openai_error
 from agentflow.backends._spec_options import parse_options, to_float
@@ -89,7 +90,7 @@ class OpenAIBackend:
             from agentflow.errors import ServerError
 
             raise ServerError(f"{self.name}: the server answered with non-JSON content", provider=self.name)
-        return response_from_dict(data, fallback_model=self.model)
+        return response_from_dict(data, fallback_model=self.model, names=wire_names(request))
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Stream text as it arrives; tool calls, usage and finish reason come on the last chunk."""
@@ -97,7 +98,7 @@ class OpenAIBackend:
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         client = self._client()
-        accumulator = StreamAccumulator(self.name)
+        accumulator = StreamAccumulator(self.name, names=wire_names(request))
         stream: Any = None
         try:
             try:
