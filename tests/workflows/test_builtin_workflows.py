@@ -155,7 +155,7 @@ def _debate(answers: list[list[str]]) -> FunctionBackend:
         r = rounds.get(seat, 0)
         rounds[seat] = r + 1
         value = answers[r][seat - 1]
-        return {"text": f"I say {value}", "data": {"final": value}}
+        return {"text": f"I say {value}", "final": value}
 
     return FunctionBackend(answer)
 
@@ -163,7 +163,7 @@ def _debate(answers: list[list[str]]) -> FunctionBackend:
 async def test_debate_reaches_majority_after_a_round() -> None:
     backend = _debate([["4", "4", "5"], ["4", "4", "4"]])
     result = await wf("debate_vote").run({"question": "2+2?", "rounds": "2"}, backend=backend)
-    assert result.output == "I say 4"
+    assert result.output == "4"
     assert roles_called(backend) == ["debater"] * 6  # a second round, then agreement stops the loop
     round2 = [prompt(r) for r in backend.requests[3:]]
     assert all("Answers from the previous round" in p for p in round2)
@@ -175,7 +175,7 @@ async def test_debate_judge_mode_uses_moderator() -> None:
     result = await wf("debate_vote").run({"question": "2+2?", "rounds": "0", "mode": "judge"}, backend=backend)
     assert result.output == "5"
     assert roles_called(backend) == ["debater"] * 3 + ["moderator"]
-    assert "1. I say 4" in prompt(backend.requests[-1])
+    assert "1. I say 4 (final: 4)" in prompt(backend.requests[-1])
 
 
 async def test_code_tests_fixes_code_until_sandboxed_tests_pass() -> None:

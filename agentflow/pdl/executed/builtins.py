@@ -21,7 +21,13 @@ def normalize_answer(value: Any) -> str:
     """A comparable form of an answer: lowercase, no punctuation or thousands separators, ``5.0`` → ``5``."""
     if isinstance(value, BaseModel):
         data = getattr(value, "data", None)
-        value = data.get("final", getattr(value, "text", "")) if isinstance(data, dict) else getattr(value, "text", "")
+        final = getattr(value, "final", None)
+        if isinstance(final, str):
+            value = final
+        elif isinstance(data, dict) and "final" in data:
+            value = data["final"]
+        else:
+            value = getattr(value, "text", "")
     text = str(value).strip().lower()
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = re.sub(r"[^\w.%\- ]", "", text).strip(" .")
