@@ -156,5 +156,7 @@ def _show(record: Any, journal: list[Any]) -> None:
     if record.error:
         print(f"  error: {record.error}")
     for entry in journal:
+        if entry.tool.startswith("@"):  # recorded model answers (agentflow.store.replay)
+            continue
         outcome = entry.error if entry.error else entry.result
         print(f"  {entry.status:>17} {entry.tool}({dict(entry.args)}) -> {outcome}")

@@ -31,6 +31,7 @@ from agentflow.runner.guided import SessionResult, run_session, totals_of
 from agentflow.runner.session import GuidedSession
 from agentflow.runner.users import ScriptedUser, UserChannel
 from agentflow.store import (
+    JournaledBackend,
     JournaledExecutor,
     PauseRun,
     RunRecorder,
@@ -152,12 +153,18 @@ class DurableRun:
         self.recorder.checkpoint(state.model_dump(mode="json"))
 
     def attach(self, session: GuidedSession, user: UserChannel, backends: Mapping[str, Any] | None = None) -> None:
-        """Journal the session's tool calls and track every cursor (scripts, user channel)."""
+        """Journal the session's tool calls and model answers; track every cursor (scripts, user channel)."""
         if not isinstance(session.tools, JournaledExecutor):
             session.tools = JournaledExecutor(session.tools, self.journal)
             if self.resumed:
                 self.journal.relearn(session.tools.specs)
-        for name, obj in _positioned(session, user, backends or {}):
+        inner = session.backend
+        if isinstance(inner, JournaledBackend):
+            inner = inner.inner
+        else:
+            session.backend = JournaledBackend(inner, self.journal)
+            self.recorder.track("llm", session.backend)
+        for name, obj in _positioned(inner, user, backends or {}):
             self.recorder.track(name, obj)
 
     async def drive(
@@ -232,12 +239,11 @@ def _still_driving(owner: str, updated: float, quiet_s: float = 120.0) -> str | 
     return None
 
 
-def _positioned(session: GuidedSession, user: UserChannel, backends: Mapping[str, Any]) -> list[tuple[str, Any]]:
+def _positioned(agent: Any, user: UserChannel, backends: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """Objects whose progress is an integer ``position`` cursor (scripted backends, users)."""
     found: list[tuple[str, Any]] = []
     seen: set[int] = set()
-    candidates = [("backend:agent", session.backend), *((f"backend:{k}", v) for k, v in backends.items()),
-                  ("user", user)]
+    candidates = [("backend:agent", agent), *((f"backend:{k}", v) for k, v in backends.items()), ("user", user)]
     for name, obj in candidates:
         if obj is None or id(obj) in seen or not isinstance(getattr(obj, "position", None), int):
             continue

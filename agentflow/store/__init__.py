@@ -29,18 +29,21 @@ from agentflow.store.journal import (
     call_key,
 )
 from agentflow.store.recorder import RunRecorder, rewrite_trace
+from agentflow.store.replay import LLM_TOOL, JournaledBackend
 from agentflow.store.sealing import KEY_ENV, Sealer
 from agentflow.store.sql import SqlRunStore
 
 __all__ = [
     "END_OF_CONVERSATION",
     "KEY_ENV",
+    "LLM_TOOL",
     "ApprovalRequired",
     "CallOutcome",
     "Checkpoint",
     "InboxUser",
     "JournalEntry",
     "JournalStatus",
+    "JournaledBackend",
     "JournaledExecutor",
     "PauseRun",
     "RunNotFound",
