@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -97,7 +98,9 @@ def build(workdir: Path, kill_in: str = "", kill_after_checkpoint: int = 0) -> t
 
 
 def _in_child(fn: Callable[[], Any]) -> int:
-    pid = os.fork()
+    with warnings.catch_warnings():  # Python >= 3.12 warns about fork() when other tests left threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:
         code = 1
         try:

@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,9 @@ def _attempt(workdir: Path, attempt: int, resume: bool, kill_after_booking: bool
 
 
 def _child(fn: Any) -> int:
-    pid = os.fork()
+    with warnings.catch_warnings():  # Python >= 3.12 warns about fork() when other tests left threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:
         code = 1
         try:
