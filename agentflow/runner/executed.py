@@ -32,7 +32,7 @@ from agentflow.runner.executed_tools import BUILTIN_TOOL_NAMES, builtin_tools
 from agentflow.tools.binding import ToolBinding
 from agentflow.tools.python_file import PythonTool, load_python_tools
 
-__all__ = ["Workflow", "load_workflow", "run_executed_from_cli"]
+__all__ = ["Orchestration", "load_workflow", "run_executed_from_cli"]
 
 BackendArg = str | Backend | Mapping[str, str | Backend] | BackendPlan
 
@@ -74,7 +74,7 @@ class _Backends:
         return [*self._built.values(), *self._objects.values()]
 
 
-class Workflow:
+class Orchestration:
     """A loaded executed workflow with its tools; run it as often as you like."""
 
     def __init__(self, compiled: ExecutedWorkflow, tools: Mapping[str, ToolBinding], base_dir: Path) -> None:
@@ -125,7 +125,7 @@ def load_workflow(
     roles: Iterable[str | Path] = (),
     tools: str | Path | Mapping[str, Any] | None = None,
     doc: PdlDocument | None = None,
-) -> Workflow:
+) -> Orchestration:
     """Load, check and compile an executed workflow.
 
     Args:
@@ -149,7 +149,7 @@ def load_workflow(
     bindings: dict[str, ToolBinding] = {name: PythonTool(fn) for name, fn in fns.items()}
     library = RoleLibrary([*_nearby_role_dirs(Path(path)), *roles])
     compiled = ExecutedWorkflow.from_document(document, library=library, tools=[*BUILTIN_TOOL_NAMES, *bindings])
-    return Workflow(compiled, bindings, Path(path).parent)
+    return Orchestration(compiled, bindings, Path(path).parent)
 
 
 def _nearby_role_dirs(pdl_path: Path) -> list[Path]:
