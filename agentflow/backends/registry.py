@@ -33,7 +33,7 @@ _FACTORIES: dict[str, str] = {
 
 _HOSTED_DEFAULTS = (
     ("OPENAI_API_KEY", "openai:gpt-4o-mini"),
-    ("ANTHROPIC_API_KEY", "anthropic:claude-3-5-haiku-latest"),
+    ("ANTHROPIC_API_KEY", "anthropic:claude-haiku-4-5"),
 )
 
 
