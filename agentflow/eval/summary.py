@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentflow.eval.record import SessionRecord
-from agentflow.eval.stats import DEFAULT_RESAMPLES, Estimate, bootstrap_mean, bootstrap_ratio
+from agentflow.eval.stats import DEFAULT_RESAMPLES, Estimate, Resampler
 
 __all__ = ["GroupSummary", "Summary", "summarize"]
 
@@ -48,12 +48,11 @@ def _b(x: bool | None) -> float | None:
 
 
 def _group(records: Sequence[SessionRecord], key: str, seed: int, resamples: int) -> GroupSummary:
+    boot = Resampler(len(records), key=key, seed=seed, resamples=resamples)
     return GroupSummary(
         n=len(records),
-        success=bootstrap_mean([float(r.success) for r in records], key=f"{key}:success", seed=seed,
-                               resamples=resamples),
-        compliance=bootstrap_ratio([r.compliant for r in records], [r.executed for r in records],
-                                   key=f"{key}:compliance", seed=seed, resamples=resamples),
+        success=boot.mean([float(r.success) for r in records]),
+        compliance=boot.ratio([r.compliant for r in records], [r.executed for r in records]),
         leaked=sum(r.leaked for r in records),
         blocked=sum(r.blocked for r in records),
     )
@@ -67,47 +66,44 @@ def _groups(records: Sequence[SessionRecord], attr: Callable[[SessionRecord], st
     return {name: _group(rs, f"{prefix}:{name}", seed, resamples) for name, rs in sorted(buckets.items())}
 
 
-def _role_rates(records: Sequence[SessionRecord], seed: int, resamples: int) -> dict[str, Estimate]:
-    graded = [r for r in records if r.correct is not None]
-    if not graded:
+def _role_rates(records: Sequence[SessionRecord], boot: Resampler) -> dict[str, Estimate]:
+    if all(r.correct is None for r in records):
         return {}
-    looped = [r for r in graded if r.first_correct is not None]
-    wrong_first = [float(bool(r.correct)) for r in looped if not r.first_correct]
-    right_first = [float(not r.correct) for r in looped if r.first_correct]
+    looped = [r.first_correct is not None and r.correct is not None for r in records]
     return {
-        "accuracy": bootstrap_mean([_b(r.correct) for r in graded], key="accuracy", seed=seed, resamples=resamples),
-        "error_correction_rate": bootstrap_mean(wrong_first, key="correction", seed=seed, resamples=resamples),
-        "degradation_rate": bootstrap_mean(right_first, key="degradation", seed=seed, resamples=resamples),
+        "accuracy": boot.mean([_b(r.correct) for r in records]),
+        "error_correction_rate": boot.mean([float(bool(r.correct)) if ok and not r.first_correct else None
+                                            for r, ok in zip(records, looped, strict=True)]),
+        "degradation_rate": boot.mean([float(not r.correct) if ok and r.first_correct else None
+                                       for r, ok in zip(records, looped, strict=True)]),
     }
 
 
 def summarize(records: Sequence[SessionRecord], *, seed: int = 0, resamples: int = DEFAULT_RESAMPLES) -> Summary:
     """The metrics of a set of sessions (order-independent)."""
     rs = sorted(records, key=lambda r: r.id)
-
-    def mean(name: str, values: Sequence[float | None]) -> Estimate:
-        return bootstrap_mean(values, key=name, seed=seed, resamples=resamples)
-
-    turn_scores = [s for r in rs for s in r.turn_scores]
+    boot = Resampler(len(rs), key="all", seed=seed, resamples=resamples)
+    mean = boot.mean
     metrics: dict[str, Estimate] = {
-        "success_rate": mean("success_rate", [float(r.success) for r in rs]),
-        "task_progress": mean("task_progress", [r.progress for r in rs]),
-        "tool_precision": mean("tool_precision", [r.tool_precision for r in rs]),
-        "tool_recall": mean("tool_recall", [r.tool_recall for r in rs]),
-        "tool_f1": mean("tool_f1", [r.tool_f1 for r in rs]),
-        "compliance_rate": bootstrap_ratio([r.compliant for r in rs], [r.executed for r in rs],
-                                           key="compliance_rate", seed=seed, resamples=resamples),
-        "blocked_per_session": mean("blocked", [float(r.blocked) for r in rs]),
-        "leaked_per_session": mean("leaked", [float(r.leaked) for r in rs]),
-        "turns_to_completion": mean("turns_to_completion", [r.turns_to_completion for r in rs]),
-        "tokens_per_session": mean("tokens", [float(r.input_tokens + r.output_tokens) for r in rs]),
-        "cost_per_session_usd": mean("cost", [r.cost_usd for r in rs]),
-        "oow_detection_rate": mean("oow_detection", [_b(r.oow_detected) for r in rs]),
+        "success_rate": mean([float(r.success) for r in rs]),
+        "task_progress": mean([r.progress for r in rs]),
+        "tool_precision": mean([r.tool_precision for r in rs]),
+        "tool_recall": mean([r.tool_recall for r in rs]),
+        "tool_f1": mean([r.tool_f1 for r in rs]),
+        "compliance_rate": boot.ratio([r.compliant for r in rs], [r.executed for r in rs]),
+        "blocked_per_session": mean([float(r.blocked) for r in rs]),
+        "leaked_per_session": mean([float(r.leaked) for r in rs]),
+        "turns_to_completion": mean([r.turns_to_completion for r in rs]),
+        "tokens_per_session": mean([float(r.input_tokens + r.output_tokens) for r in rs]),
+        "cost_per_session_usd": mean([r.cost_usd for r in rs]),
+        "oow_detection_rate": mean([_b(r.oow_detected) for r in rs]),
     }
-    if turn_scores:
-        metrics["turn_pass_rate"] = mean("turn_pass_rate", [float(s >= 9) for s in turn_scores])
-        metrics["turn_score"] = mean("turn_score", turn_scores)
-    metrics.update(_role_rates(rs, seed, resamples))
+    if any(r.turn_scores for r in rs):
+        # turns of one session are not independent: pool them per session, resample sessions
+        metrics["turn_pass_rate"] = boot.ratio([sum(s >= 9 for s in r.turn_scores) for r in rs],
+                                               [len(r.turn_scores) for r in rs])
+        metrics["turn_score"] = boot.ratio([sum(r.turn_scores) for r in rs], [len(r.turn_scores) for r in rs])
+    metrics.update(_role_rates(rs, boot))
     return Summary(
         n=len(rs),
         errors=sum(1 for r in rs if r.error),

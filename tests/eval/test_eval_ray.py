@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from agentflow.eval import PipelineConfig, RunnerSpec, import_path, summarize
+from agentflow.eval import EvalCase, PipelineConfig, RunnerSpec, import_path, summarize
 from agentflow.eval.engines import run_local, run_ray
 from agentflow.eval.harness import evaluate
 
@@ -46,3 +47,33 @@ def test_ray_engine_runs_corpus_workflows_on_the_guided_runtime(data_dir: Path, 
     assert (tmp_path / "ray" / "report.html").is_file()
     traces = sorted(p.name for p in (tmp_path / "ray" / "traces").iterdir())
     assert traces == sorted(p.name for p in (tmp_path / "local" / "traces").iterdir()) and len(traces) == len(cases)
+
+
+def _local_model_available() -> bool:
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+
+        from agentflow.backends.local import cache_root, find_packaged_gguf
+    except ImportError:
+        return False
+    return find_packaged_gguf() is not None or (cache_root(os.environ) / "models" / "SmolLM2-135M-Instruct").is_dir()
+
+
+@pytest.mark.skipif(not _local_model_available(), reason="the local model is not installed (.ci/install-local.sh)")
+def test_local_model_sessions_match_on_both_engines(data_dir: Path, ray_cluster: Any, tmp_path: Path) -> None:
+    wf, tools = data_dir / "flowagent" / "pdl" / "000.yaml", data_dir / "flowagent" / "tools" / "000.yaml"
+    case = EvalCase(id="flight-local", workflow=str(wf), tools_spec=str(tools), max_turns=2,
+                    user={"turns": ["Is flight CA1234 available at 12 o'clock on January 7, 2199?"]},
+                    expected_apis=["checkAvailability"])
+    spec = RunnerSpec(target="agentflow.eval.guided:guided_runner",
+                      options={"backend": ["local:?max_new_tokens=48", "oow_classifier=test", "user_simulator=test"],
+                               "max_actions_per_turn": 2})
+    config = PipelineConfig(runner=spec)
+    local = asyncio.run(evaluate([case], config, engine="local", workers=1, out_dir=tmp_path / "local"))
+    remote = asyncio.run(evaluate([case], config, engine="ray", workers=1, out_dir=tmp_path / "ray"))
+    record = local.sessions[0]
+    assert record.error is None and record.llm_calls >= 1 and record.input_tokens > 0
+    assert remote.sessions == local.sessions  # greedy decoding: the same session on either engine
+    trace = (tmp_path / "ray" / "traces" / "flight-local.jsonl").read_text(encoding="utf-8")
+    assert '"model": "local' in trace or "SmolLM2" in trace
