@@ -57,7 +57,7 @@ def build_record(case: EvalCase, outcome: SessionOutcome, facts: SessionFacts, v
     """Combine a case, what its session did and the judge's verdict into a record."""
     precision, recall, f1 = facts.tool_scores(case.expected_apis)
     detected: bool | None = None
-    if case.oow and facts.oow_seen:
+    if case.oow and facts.user_turns >= case.oow[0].turn:  # the deviation happened: was it recognised?
         detected = any(cat == case.oow_category for cat, _ in facts.oow_seen)
     correct = first = None
     if case.expected_answer is not None:

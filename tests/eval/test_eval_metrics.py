@@ -183,3 +183,18 @@ async def test_turn_level_teacher_forcing() -> None:
     assert scores == [10.0, 10.0, 6.0]
     assert score_turn(reference[2], RefTurn(role="agent", text="available")) < 9
     assert score_turn(reference[1], RefTurn(role="agent", text="check")) == 0
+
+
+async def test_oow_detection_needs_the_scheduled_turn() -> None:
+    case = _case(oow=[{"turn": 2, "category": "Intent Switching", "subtype": "Request Cancellation"}])
+    one_turn = [{"type": "user_message", "text": "hi"}, {"type": "run_end", "status": "completed"}]
+    two_turns = [{"type": "user_message", "text": "hi"}, {"type": "user_message", "text": "cancel it"},
+                 {"type": "run_end", "status": "completed"}]
+    wrong = [*two_turns[:2], {"type": "oow", "category": "Process Jumping", "subtype": "Step Skipping"},
+             two_turns[2]]
+    results = []
+    for events in (one_turn, two_turns, wrong):
+        facts = read_facts(case, events)
+        verdict = await RuleJudge()(case, SessionOutcome(events=events), facts)
+        results.append(build_record(case, SessionOutcome(events=events), facts, verdict).oow_detected)
+    assert results == [None, False, False]
