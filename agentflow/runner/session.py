@@ -61,6 +61,8 @@ class SessionConfig:
     history_turns: int = 6
     fallback_reply: str = FALLBACK_REPLY
     agent_role: str = "agent"
+    max_tokens: int | None = None
+    temperature: float | None = None
 
 
 class GuidedSession:
@@ -273,6 +275,8 @@ class GuidedSession:
             messages=self.prompt.messages(self.state),
             tools=self._tool_defs,
             tool_choice="auto" if self._tool_defs else "none",
+            max_tokens=self.config.max_tokens,
+            temperature=self.config.temperature,
             metadata={"role": self.config.agent_role, "run_id": self.state.run_id},
         )
 
