@@ -13,6 +13,7 @@ from typing import Any
 from agentflow.backends.base import Backend
 from agentflow.controllers import Classification, RuleClassifier, SessionState, WorkflowRules
 from agentflow.controllers.taxonomy import IN_WORKFLOW
+from agentflow.errors import OutputValidationError
 from agentflow.events import EventBus
 
 __all__ = ["LayeredClassifier", "RoleClassifier"]
@@ -35,11 +36,17 @@ class RoleClassifier:
         agent_message = next((h.text for h in reversed(turns) if h.role == "agent"), "")
         if self._role is None:  # loaded once per classifier: role files are parsed and compiled
             self._role = RoleLibrary().get("oow_classifier")
-        result = await invoke_role(
-            self._role, self.backend,
-            {"user_message": text, "agent_message": agent_message, "workflow": rules.name, "history": history},
-            bus=self.bus,
-        )
+        try:
+            result = await invoke_role(
+                self._role, self.backend,
+                {"user_message": text, "agent_message": agent_message, "workflow": rules.name, "history": history},
+                bus=self.bus,
+            )
+        except OutputValidationError as exc:
+            # a label is advice: an unusable one must not end the conversation (controllers still guard it)
+            if self.bus is not None:
+                self.bus.emit("classifier_error", error=str(exc)[:300], turn=state.turn)
+            return Classification(category=IN_WORKFLOW, source="fallback")
         category = str(getattr(result.output, "category", IN_WORKFLOW)).replace("_", " ").strip()
         subtype = str(getattr(result.output, "subtype", "")).replace("_", " ").strip()
         if category.lower().replace(" ", "_") == IN_WORKFLOW:

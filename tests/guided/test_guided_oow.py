@@ -149,3 +149,17 @@ async def test_simulated_user_injects_oow_on_its_schedule() -> None:
     assert "Request Cancellation" not in systems[0]
     assert "Request Cancellation: Moving from making a request to canceling it." in systems[1]
     assert result.totals["turns"] == 2 and result.status == "cancelled"
+
+
+async def test_an_unusable_classifier_label_does_not_end_the_conversation(tmp_path: Path) -> None:
+    from agentflow.backends.base import ChatRequest
+    from agentflow.testing import FunctionBackend
+
+    def model(req: ChatRequest) -> str:
+        return "not json at all" if req.role == "oow_classifier" else "Which flight would you like?"
+
+    trace = tmp_path / "t.jsonl"
+    result = await Workflow.load(FLIGHT).run(["hello there"], backend=FunctionBackend(model), trace=trace)
+    records = list(read_trace(trace))
+    assert result.status == "completed" and result.replies == ["Which flight would you like?"]
+    assert len(of_type(records, "classifier_error")) == 1 and not of_type(records, "oow")
