@@ -8,7 +8,7 @@ loop stays free. Typed outputs and tool calls are decoded under a JSON-Schema gr
 when it is installed; otherwise the schema is only described in the prompt and the caller's
 validation and repair loop has to catch mistakes (``constrained`` says which applies).
 
-Spec options: ``hf:PATH?dtype=float32&device=cpu&max_batch=16&window_ms=10&max_new_tokens=512``.
+Spec options: ``hf:PATH?dtype=float32&device=cpu&threads=2&max_batch=16&window_ms=10&max_new_tokens=512``.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from agentflow.backends.batching import MicroBatcher
 from agentflow.errors import BackendError, BadRequest, ContextWindowExceeded, UserError
 from agentflow.messages import Usage
 
-__all__ = ["HFBackend", "from_spec", "load_hf_model"]
+__all__ = ["HF_OPTIONS", "HFBackend", "build_hf_backend", "from_spec", "load_hf_model"]
 
-_OPTIONS = ("dtype", "device", "max_batch", "window_ms", "max_new_tokens")
+HF_OPTIONS = ("dtype", "device", "threads", "max_batch", "window_ms", "max_new_tokens")
 
 
 class HFBackend:
@@ -208,11 +208,24 @@ def backend_options(options: Mapping[str, str], spec: str) -> dict[str, Any]:
     }
 
 
+def build_hf_backend(path: str, options: Mapping[str, str], *, name: str, spec: str) -> HFBackend:
+    """Load ``path`` and wrap it with the spec's options (shared by ``hf:`` and ``local``).
+
+    ``threads`` sets torch's intra-op threads for the whole process: on a busy machine one thread per
+    free core beats torch's default, whose spinning threads slow down badly when cores are taken.
+    """
+    threads = int(to_float(dict(options), "threads", 0, spec=spec))
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+    model, tokenizer = load_hf_model(
+        path, dtype=options.get("dtype", "auto") or "auto", device=options.get("device", "cpu") or "cpu"
+    )
+    return HFBackend(model, tokenizer, name=name, **backend_options(options, spec))
+
+
 def from_spec(rest: str, environ: Mapping[str, str]) -> HFBackend:
     """``hf:MODEL_OR_PATH[?options]`` -> :class:`HFBackend`."""
-    spec = f"hf:{rest}"
-    model_ref, options = parse_options(rest, _OPTIONS, prefix="hf")
-    model, tokenizer = load_hf_model(
-        model_ref, dtype=options.get("dtype", "auto") or "auto", device=options.get("device", "cpu") or "cpu"
-    )
-    return HFBackend(model, tokenizer, name=f"hf:{model_ref}", **backend_options(options, spec))
+    model_ref, options = parse_options(rest, HF_OPTIONS, prefix="hf")
+    return build_hf_backend(model_ref, options, name=f"hf:{model_ref}", spec=f"hf:{rest}")

