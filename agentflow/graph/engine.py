@@ -78,10 +78,12 @@ class Execution:
         self.checkpoint = checkpoint
         self.steps = 0
         self.counts: list[int] = [0] * len(plan.nodes)  # by NodePlan.index; a dict only in results
-        self.loops: dict[str, int] = {}  # small per-run dicts: an in-flight run should stay a few KB
+        # An in-flight run should stay a few KB (W4 of the benchmark holds 1000): what a plain chain
+        # does not need (loop counters, outputs, join buffers, tasks) is made on first use.
+        self.loops: dict[str, int] | None = None
         self.pending: dict[int, tuple[str, Message]] = {}
         self.joins: dict[str, dict[str, Message]] | None = None  # join -> {source: message}, arrival order
-        self.outputs: list[Message] = []
+        self.outputs: list[Message] | None = None
         self.messages: list[Message] | None = [] if keep_messages else None
         self.tasks: dict[int, asyncio.Task[None]] | None = None  # made on first fan-out
         self.next_bid = 0
@@ -101,8 +103,9 @@ class Execution:
             try:
                 if len(starts) == 1:
                     bid = self._bid()
-                    self.pending[bid] = starts[0]
-                    await self.drive(bid, *starts[0])
+                    name, msg = self.pending[bid] = starts[0]
+                    starts = []  # the run keeps only what is pending
+                    await self.drive(bid, name, msg)
                 else:
                     for name, msg in starts:
                         self._spawn(name, msg)
@@ -143,11 +146,11 @@ class Execution:
         snap = None if status == "completed" else self.snapshot()
         res = RunResult(
             status=status,
-            outputs=self.outputs,
+            outputs=self.outputs if self.outputs is not None else [],
             messages=self.messages if self.messages is not None else [],
             steps=self.steps,
             node_counts=self.node_counts(),
-            loop_counts=self.loops,
+            loop_counts=self.loops if self.loops is not None else {},
             run_id=self.ctx.run_id,
             error=error,
             snapshot=snap,
@@ -156,7 +159,7 @@ class Execution:
         bus = self.bus
         if bus is not None and bus.active:
             bus.emit("run_end", graph=self.plan.name, status=status, steps=self.steps, reason=reason,
-                     outputs=[m.kind for m in self.outputs])
+                     outputs=[m.kind for m in self.outputs or ()])
         return res
 
     # -- one branch --------------------------------------------------------------------------
@@ -174,7 +177,7 @@ class Execution:
                 if redirect is not None:
                     if redirect == "":
                         del pending[bid]
-                        self.outputs.append(msg)
+                        self._output(msg)
                         return
                     name = redirect
                     pending[bid] = (name, msg)
@@ -276,13 +279,18 @@ class Execution:
             else:
                 nexts.append((dst, out))
         if ended:
-            self.outputs.append(out)
+            self._output(out)
         if len(nexts) == 1:
             return nexts[0]
         del self.pending[bid]
         for name, msg in nexts:
             self._spawn(name, msg)
         return None
+
+    def _output(self, msg: Message) -> None:
+        if self.outputs is None:
+            self.outputs = []
+        self.outputs.append(msg)
 
     # -- joins -------------------------------------------------------------------------------
     def _deposit(self, bid: int, join: str, src: str, out: Message) -> Joined | None:
@@ -333,9 +341,12 @@ class Execution:
         """Count a loop iteration; when spent, the node to go to instead ("" = END), or stop."""
         lb = p.loop
         assert lb is not None
-        used = self.loops.get(lb.name, 0)
+        loops = self.loops
+        if loops is None:
+            loops = self.loops = {}
+        used = loops.get(lb.name, 0)
         if used < lb.max_iterations:
-            self.loops[lb.name] = used + 1
+            loops[lb.name] = used + 1
             return None
         if lb.exit_to is None:
             self._budget("loop", lb.name, lb.max_iterations, p.name)
@@ -408,10 +419,10 @@ class Execution:
             seq=self.bus.seq if self.bus is not None else 0,
             steps=self.steps,
             node_counts=self.node_counts(),
-            loop_counts=dict(self.loops),
+            loop_counts=dict(self.loops or {}),
             pending=tuple(enc(n, m) for _, (n, m) in sorted(self.pending.items())),
             joins={j: tuple(enc(j, m, s) for s, m in buf.items()) for j, buf in (self.joins or {}).items()},
-            outputs=tuple(enc("", m) for m in self.outputs),
+            outputs=tuple(enc("", m) for m in self.outputs or ()),
         )
 
     async def _save(self) -> None:

@@ -155,8 +155,10 @@ class CompiledGraph:
         ex.steps = snap.steps
         for i, n in enumerate(self.plan.nodes):
             ex.counts[i] = snap.node_counts.get(n, 0)
-        ex.loops.update(snap.loop_counts)
-        ex.outputs.extend(decode_message(o.kind, o.data, kinds) for o in snap.outputs)
+        if snap.loop_counts:
+            ex.loops = dict(snap.loop_counts)
+        if snap.outputs:
+            ex.outputs = [decode_message(o.kind, o.data, kinds) for o in snap.outputs]
         if snap.joins:
             ex.joins = {
                 j: {d.source: decode_message(d.kind, d.data, kinds) for d in deps} for j, deps in snap.joins.items()
