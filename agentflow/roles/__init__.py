@@ -9,6 +9,7 @@ Quick use::
 from agentflow.roles.call import RoleResult, call_role, call_role_sync, invoke_role, parse_output
 from agentflow.roles.loader import Role, RoleLibrary, builtin_roles_dir, load_role_file
 from agentflow.roles.spec import FieldSpec, ModelSettings, OutputSchema, RetryPolicy, RoleSpec
+from agentflow.roles.tooluse import RoleTool
 from agentflow.roles.types import BUILTIN_KINDS, TypeRegistry
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "RoleLibrary",
     "RoleResult",
     "RoleSpec",
+    "RoleTool",
     "TypeRegistry",
     "builtin_roles_dir",
     "call_role",

@@ -20,13 +20,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from agentflow.backends.base import Backend, ChatMessage, ChatRequest, ChatResponse
-from agentflow.errors import OutputValidationError
+from agentflow.errors import OutputValidationError, UserError
 from agentflow.events import EventBus
 from agentflow.messages import Message, Usage
 from agentflow.roles.loader import Role, RoleLibrary
+from agentflow.roles.tooluse import RoleTool, run_tool_calls
 from agentflow.roles.types import output_json_schema
 
-__all__ = ["RoleResult", "call_role", "call_role_sync", "invoke_role", "parse_output"]
+__all__ = ["RoleResult", "RoleTool", "call_role", "call_role_sync", "invoke_role", "parse_output"]
 
 _FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*|\s*```$")
 
@@ -107,21 +108,29 @@ async def invoke_role(
     bus: EventBus | None = None,
     history: Sequence[ChatMessage] = (),
     metadata: Mapping[str, Any] | None = None,
+    tools: Mapping[str, RoleTool] | None = None,
 ) -> RoleResult:
-    """Call ``role`` once (plus bounded repairs) and return the validated output with its cost.
+    """Call ``role`` once (plus tool rounds and bounded repairs); return the validated output and its cost.
+
+    Args:
+        tools: implementations of the tools the role declares (``tools:`` in its file).
 
     Raises:
-        UserError: the prompt uses an input that was not given.
+        UserError: the prompt uses an input that was not given, or a declared tool has no implementation.
         OutputValidationError: the output was still invalid after ``retry.repairs`` repairs.
         BackendError: the backend failed (wrap the backend with retries to retry those).
     """
     request = build_request(role, inputs or {}, history, metadata)
+    offered = _offered_tools(role, tools or {})
+    if offered:
+        request = request.model_copy(update={"tools": tuple(t.spec.to_def() for t in offered.values())})
     total = Usage()
     problem = ""
     raw = ""
     attempts = role.spec.retry.repairs + 1
     response = ChatResponse()
-    for attempt in range(1, attempts + 1):
+    attempt = tool_rounds = 0
+    while attempt < attempts:
         started = time.perf_counter()
         response = await backend.complete(request)
         latency = time.perf_counter() - started
@@ -133,7 +142,17 @@ async def invoke_role(
         if bus is not None:
             bus.emit("llm_call", role=role.name, model=response.model or getattr(backend, "name", ""),
                      input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-                     latency_s=round(usage.latency_s, 6), cost_usd=usage.cost_usd, attempt=attempt)
+                     latency_s=round(usage.latency_s, 6), cost_usd=usage.cost_usd, attempt=attempt + 1)
+        if response.tool_calls and offered and tool_rounds < role.spec.tool_rounds:
+            tool_rounds += 1
+            results = await run_tool_calls(response.tool_calls, offered, role=role.name, bus=bus)
+            last = {"tool_choice": "none"} if tool_rounds >= role.spec.tool_rounds else {}
+            request = request.model_copy(update={**last, "messages": (
+                *request.messages,
+                ChatMessage(role="assistant", content=response.text, tool_calls=response.tool_calls), *results,
+            )})
+            continue
+        attempt += 1
         try:
             output = parse_output(role, raw)
         except ValueError as exc:
@@ -157,6 +176,14 @@ async def invoke_role(
     )
 
 
+def _offered_tools(role: Role, tools: Mapping[str, RoleTool]) -> dict[str, RoleTool]:
+    missing = [name for name in role.spec.tools if name not in tools]
+    if missing:
+        raise UserError(f"role {role.name!r} declares tool {missing[0]!r} but no implementation was given",
+                        hint="pass it in tools=, declare it under APIs: or provide it with --tools FILE.py")
+    return {name: tools[name] for name in role.spec.tools}
+
+
 def _resolve(role: Role | str, library: RoleLibrary | None) -> Role:
     if isinstance(role, Role):
         return role
@@ -171,6 +198,7 @@ async def call_role(
     library: RoleLibrary | None = None,
     bus: EventBus | None = None,
     history: Sequence[ChatMessage] = (),
+    tools: Mapping[str, RoleTool] | None = None,
     **kw_inputs: Any,
 ) -> Message:
     """Call a role and return its typed output.
@@ -182,9 +210,10 @@ async def call_role(
         library: where role names are looked up.
         bus: receives ``llm_call`` (and ``role_repair``) events.
         history: chat messages placed between the system prompt and the rendered prompt.
+        tools: implementations of the tools the role declares.
     """
     merged = {**(inputs or {}), **kw_inputs}
-    result = await invoke_role(_resolve(role, library), backend, merged, bus=bus, history=history)
+    result = await invoke_role(_resolve(role, library), backend, merged, bus=bus, history=history, tools=tools)
     return result.output
 
 

@@ -101,7 +101,8 @@ class RoleSpec(BaseModel):
             a plain type: ``str``, ``int``, ``float``, ``bool``, ``list``, ``dict``, ``any``).
         produces: a built-in message kind, or an inline output schema.
         model: sampling settings.
-        tools: names of tools offered to the role.
+        tools: names of tools offered to the role (it may call them before answering).
+        tool_rounds: how many rounds of tool calls it may make before its final answer.
         retry: the repair policy for invalid output.
     """
 
@@ -115,6 +116,7 @@ class RoleSpec(BaseModel):
     produces: str | OutputSchema
     model: ModelSettings = Field(default_factory=ModelSettings)
     tools: list[str] = Field(default_factory=list)
+    tool_rounds: int = Field(default=4, ge=0, le=20, description="tool-call rounds before the final answer")
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
 
     @field_validator("name")

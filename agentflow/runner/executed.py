@@ -102,7 +102,8 @@ class Orchestration:
         events = bus if bus is not None else EventBus(rid, list(sinks))
         backends = _Backends(backend, os.environ if environ is None else environ, self.base_dir)
         tools = {**builtin_tools(Path.cwd(), run_id=rid), **self.tools}
-        env = ExecEnv(self.compiled.library, backends, tools, budgets or Budgets())
+        specs = {api.name: api.spec for api in self.compiled.doc.apis}
+        env = ExecEnv(self.compiled.library, backends, tools, budgets or Budgets(), tool_specs=specs)
         result = await self.compiled.run(inputs, env, bus=events, run_id=rid)
         events.emit("workflow_end", workflow=self.name, status=result.status, notes=result.notes,
                     totals={"calls": result.usage.calls, "input_tokens": result.usage.input_tokens,

@@ -197,3 +197,31 @@ return [s.loud, v.ok]"""))
     assert backend.requests[1].messages[0].content.startswith("Always strict.")
     with pytest.raises(UserError, match="Shout has no field 'quiet'"):
         load_workflow(make(tmp_path, "s = ROLE.shouter(text=question)\nreturn s.quiet"))
+
+
+def test_role_with_tools_in_an_executed_workflow(tmp_path: Path) -> None:
+    from agentflow.backends.base import ChatResponse, ToolCall
+
+    roles = tmp_path / "roles"
+    roles.mkdir()
+    (roles / "pricer.yaml").write_text(
+        "name: pricer\npurpose: Price things.\nprompt: 'Price of {{ item }}?'\nconsumes: {item: str}\n"
+        "produces: answer\ntools: [price]\n")
+    head = HEAD.replace("Procedure", "APIs:\n  - name: price\n    description: look up a price\n"
+                        "    parameters: {type: object, properties: {item: {type: string}}}\nProcedure")
+
+    def model(req: ChatRequest) -> Any:
+        if not any(m.role == "tool" for m in req.messages):
+            return ChatResponse(tool_calls=(ToolCall(id="1", name="price", arguments={"item": "tea"}),))
+        return {"text": req.messages[-1].content}
+
+    def price(item: str) -> dict[str, Any]:
+        return {"item": item, "usd": 3}
+
+    wf = load_workflow(make(tmp_path, "a = ROLE.pricer(item=question)\nreturn a.text", head), tools={"price": price})
+    backend = FunctionBackend(model)
+    result = wf.run_sync({"question": "tea"}, backend=backend)
+    assert result.output == '{"item": "tea", "usd": 3}'
+    assert backend.requests[0].tools[0].parameters["properties"] == {"item": {"type": "string"}}
+    with pytest.raises(UserError, match="uses tool 'price', which is not available"):
+        load_workflow(make(tmp_path, "a = ROLE.pricer(item=question)\nreturn a.text"))

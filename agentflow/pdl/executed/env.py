@@ -20,7 +20,9 @@ from agentflow.events import EventBus
 from agentflow.messages import Message, Usage
 from agentflow.roles.call import invoke_role
 from agentflow.roles.loader import RoleLibrary
+from agentflow.roles.tooluse import RoleTool
 from agentflow.tools.binding import ToolBinding
+from agentflow.tools.spec import ToolSpec
 
 __all__ = ["Budgets", "ExecEnv", "RoleStats"]
 
@@ -68,6 +70,8 @@ class ExecEnv:
     backend_for: Callable[[str], Backend]
     tools: Mapping[str, ToolBinding] = field(default_factory=dict)
     budgets: Budgets = field(default_factory=Budgets)
+    tool_specs: Mapping[str, ToolSpec] = field(default_factory=dict)
+    """Schemas of the tools (from the document's APIs) shown to roles that declare ``tools:``."""
     stats: dict[str, RoleStats] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
     started: float = field(default_factory=time.perf_counter)
@@ -75,8 +79,9 @@ class ExecEnv:
     async def call_role(self, role: str, inputs: Mapping[str, Any], *, bus: EventBus | None, where: str) -> Message:
         """Call ``role`` with ``inputs``, account for it, and enforce the budgets."""
         self._check_before(role, where)
-        result = await invoke_role(self.library.get(role), self.backend_for(role), inputs, bus=bus,
-                                   metadata={"where": where})
+        spec = self.library.get(role)
+        result = await invoke_role(spec, self.backend_for(role), inputs, bus=bus, metadata={"where": where},
+                                   tools=self._role_tools(spec.spec.tools, where))
         st = self.stats.setdefault(role, RoleStats())
         st.calls += 1
         st.attempts += result.attempts
@@ -87,6 +92,15 @@ class ExecEnv:
         self.usage = self.usage + result.usage
         self._check_after(role, where)
         return result.output
+
+    def _role_tools(self, names: list[str], where: str) -> dict[str, RoleTool]:
+        out: dict[str, RoleTool] = {}
+        for name in names:
+            binding = self.tools.get(name)
+            if binding is None:
+                raise RunError(f"{where}: no implementation for tool {name!r}; provide it with --tools FILE.py")
+            out[name] = RoleTool(self.tool_specs.get(name) or ToolSpec(name=name), binding)
+        return out
 
     async def call_tool(self, name: str, args: dict[str, Any], *, where: str) -> dict[str, Any]:
         """Run tool ``name``; a failure stops the run with a message naming the tool and the call site."""

@@ -219,6 +219,10 @@ class _Lowerer:
             raise _err(call.name_span, f"unknown role {name!r}",
                        hint=f"known roles: {', '.join(self.library)}; add roles/{name}.yaml")
         role = self.library.get(name)
+        unknown_tools = [t for t in role.spec.tools if t not in self.tools]
+        if unknown_tools:
+            raise _err(call.name_span, f"role {name!r} uses tool {unknown_tools[0]!r}, which is not available",
+                       hint="declare it under APIs: and implement it with --tools FILE.py")
         consumes = role.spec.consumes
         args: list[tuple[str, Expr]] = []
         positional = list(consumes)
