@@ -35,6 +35,7 @@ def local_backend() -> object:
         pytest.skip(f"the local model is not available here: {exc}")
 
 
+@pytest.mark.timeout(900)  # three constrained generations on CPU; minutes on a busy 2-core machine
 def test_debate_vote_on_the_local_model(local_backend: object) -> None:
     events: list[Event] = []
     wf = load_workflow(ROOT / "workflows" / "debate_vote.pdl")
