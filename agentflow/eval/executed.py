@@ -20,7 +20,7 @@ from agentflow.eval.caching import ResponseCache, close_backends
 from agentflow.eval.dataset import EvalCase
 from agentflow.eval.outcome import SessionOutcome
 from agentflow.events import Event
-from agentflow.runner.executed import BackendArg, Workflow, load_workflow
+from agentflow.runner.executed import BackendArg, Orchestration, load_workflow
 
 __all__ = ["DRAFT_KINDS", "ExecutedRunner", "drafts_of"]
 
@@ -68,7 +68,7 @@ class ExecutedRunner:
         if self.cache is not None:
             self.plan = self._cached_plan(self.plan)
         self.base_dir = Path(base_dir) if base_dir else None
-        self._workflows: dict[tuple[str, str | None], Workflow] = {}
+        self._workflows: dict[tuple[str, str | None], Orchestration] = {}
         self._lock = asyncio.Lock()
 
     def _cached_plan(self, plan: BackendArg) -> BackendArg:
@@ -88,7 +88,7 @@ class ExecutedRunner:
             return {**plan, **self.cache.wrap_all(objects)}
         return self.cache.wrap(plan)
 
-    async def _workflow(self, case: EvalCase) -> Workflow:
+    async def _workflow(self, case: EvalCase) -> Orchestration:
         key = (case.workflow, case.tools)
         async with self._lock:
             if key not in self._workflows:
