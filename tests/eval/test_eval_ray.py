@@ -77,3 +77,21 @@ def test_local_model_sessions_match_on_both_engines(data_dir: Path, ray_cluster:
     assert remote.sessions == local.sessions  # greedy decoding: the same session on either engine
     trace = (tmp_path / "ray" / "traces" / "flight-local.jsonl").read_text(encoding="utf-8")
     assert '"model": "local' in trace or "SmolLM2" in trace
+
+
+def test_cli_joins_a_running_cluster_with_ray_address(data_dir: Path, ray_cluster: Any, tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    address = ray_cluster.get_runtime_context().gcs_address
+    out = tmp_path / "rep"
+    done = subprocess.run(
+        [sys.executable, "-m", "agentflow", "eval", str(data_dir / "flowagent"), "--engine", "ray",
+         "--ray-address", address, "--workers", "1", "--limit", "2", "--report", str(out), "--no-progress"],
+        capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["run"]["engine"] == "ray" and report["summary"]["n"] == 2 and report["summary"]["errors"] == 0
+    assert "sessions/s on ray" in done.stdout
+    assert ray_cluster.is_initialized()  # the joined cluster outlives the CLI run
