@@ -61,6 +61,13 @@ class RunnerSpec(BaseModel):
 
     def build(self) -> SessionRunner:
         """Import the factory and call it with the options."""
+        runner = self.factory()(**self.options)
+        if not callable(runner):
+            raise UserError(f"runner factory {self.target!r} did not return a callable runner")
+        return runner  # type: ignore[no-any-return]
+
+    def factory(self) -> Callable[..., SessionRunner | Awaitable[SessionRunner]]:
+        """Import the factory (without calling it): checks the spec cheaply before workers start."""
         module_name, _, attr = self.target.partition(":")
         if not module_name or not attr:
             raise UserError(f"runner target {self.target!r} is not `module:function`")
@@ -70,7 +77,4 @@ class RunnerSpec(BaseModel):
         except (ImportError, AttributeError) as exc:
             raise UserError(f"cannot load runner {self.target!r}: {exc}",
                             hint="check the module is importable where the engine runs") from None
-        runner = factory(**self.options)
-        if not callable(runner):
-            raise UserError(f"runner factory {self.target!r} did not return a callable runner")
-        return runner  # type: ignore[return-value]
+        return factory

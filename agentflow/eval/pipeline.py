@@ -22,7 +22,7 @@ from agentflow.eval.outcome import RunnerSpec, SessionOutcome, SessionRunner
 from agentflow.eval.record import SessionRecord, build_record
 from agentflow.eval.turns import TurnPredictor, teacher_forced_scores
 
-__all__ = ["PipelineConfig", "SessionPipeline", "trace_name"]
+__all__ = ["PipelineConfig", "SessionPipeline", "check_config", "trace_name"]
 
 
 class PipelineConfig(BaseModel):
@@ -94,6 +94,13 @@ class SessionPipeline:
         close = getattr(self.runner, "aclose", None)
         if close is not None:
             await close()
+
+
+def check_config(config: PipelineConfig) -> None:
+    """Fail early, in the caller's process, on a config every worker would reject."""
+    config.runner.factory()
+    if config.judge not in ("rules", "model"):
+        raise UserError(f"unknown judge {config.judge!r}", hint="use --judge rules or --judge model")
 
 
 def _build_judge(config: PipelineConfig) -> Judge:

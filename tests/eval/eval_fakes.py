@@ -11,19 +11,23 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from agentflow.errors import UserError
 from agentflow.eval.dataset import EvalCase
 from agentflow.eval.outcome import SessionOutcome
 
 
 class FakeRunner:
-    def __init__(self, fail_ids: tuple[str, ...] = ()) -> None:
+    def __init__(self, fail_ids: tuple[str, ...] = (), bad_input_ids: tuple[str, ...] = ()) -> None:
         self.fail_ids = set(fail_ids)
+        self.bad_input_ids = set(bad_input_ids)
         self.calls = 0
 
     async def __call__(self, case: EvalCase) -> SessionOutcome:
         self.calls += 1
         if case.id in self.fail_ids:
             raise RuntimeError(f"boom in {case.id}")
+        if case.id in self.bad_input_ids:
+            raise UserError(f"{case.workflow}:3:1: bad procedure", hint="fix the workflow")
         rng = random.Random(f"{case.seed}:{case.id}")
         events: list[dict[str, Any]] = []
 
@@ -60,5 +64,5 @@ class FakeRunner:
         return SessionOutcome(events=events, answer=answer, drafts=drafts)
 
 
-def make_runner(fail_ids: tuple[str, ...] = ()) -> FakeRunner:
-    return FakeRunner(tuple(fail_ids))
+def make_runner(fail_ids: tuple[str, ...] = (), bad_input_ids: tuple[str, ...] = ()) -> FakeRunner:
+    return FakeRunner(tuple(fail_ids), tuple(bad_input_ids))

@@ -95,3 +95,14 @@ def test_cli_joins_a_running_cluster_with_ray_address(data_dir: Path, ray_cluste
     assert report["run"]["engine"] == "ray" and report["summary"]["n"] == 2 and report["summary"]["errors"] == 0
     assert "sessions/s on ray" in done.stdout
     assert ray_cluster.is_initialized()  # the joined cluster outlives the CLI run
+
+
+def test_user_errors_cross_the_ray_boundary_as_one_line(data_dir: Path, ray_cluster: Any) -> None:
+    from agentflow.errors import UserError
+
+    cases = import_path(data_dir / "flowagent")[:3]
+    bad_case = RunnerSpec(target="eval_fakes:make_runner", options={"bad_input_ids": [cases[1].id]})
+    with pytest.raises(UserError, match="bad procedure"):
+        run_ray(cases, PipelineConfig(runner=bad_case), workers=1)
+    with pytest.raises(UserError, match="cannot load runner"):  # checked before any actor starts
+        run_ray(cases, PipelineConfig(runner=RunnerSpec(target="no_such_module:make")), workers=1)

@@ -19,7 +19,7 @@ from typing import Any
 
 from agentflow.errors import UserError
 from agentflow.eval.dataset import EvalCase
-from agentflow.eval.pipeline import PipelineConfig, SessionPipeline
+from agentflow.eval.pipeline import PipelineConfig, SessionPipeline, check_config
 from agentflow.eval.record import SessionRecord
 
 __all__ = ["EvalWorker", "run_ray"]
@@ -47,6 +47,19 @@ class EvalWorker:
     async def close(self) -> None:
         """Release the runner's resources."""
         await self._pipe.aclose()
+
+
+def _user_error(exc: BaseException) -> UserError | None:
+    """The :class:`UserError` a Ray error wraps (task errors and actor deaths carry it as ``cause``)."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return None
+        if isinstance(seen, UserError):
+            return seen
+        nxt = getattr(seen, "cause", None)
+        seen = nxt if isinstance(nxt, BaseException) else seen.__cause__
+    return None
 
 
 def _import_ray() -> Any:
@@ -85,6 +98,7 @@ def run_ray(cases: Sequence[EvalCase], config: PipelineConfig, *, workers: int =
         batch_size: cases per task (default: enough for ~4 batches per actor, for live progress).
         on_record: called with each record as its batch comes back.
     """
+    check_config(config)
     ray = _import_ray()
     started = _init(ray, address, workers)
     try:
@@ -108,9 +122,9 @@ def run_ray(cases: Sequence[EvalCase], config: PipelineConfig, *, workers: int =
             ray.kill(a)
         return [r for r in results if r is not None]
     except Exception as exc:
-        cause = getattr(exc, "cause", None)
-        if isinstance(cause, UserError):
-            raise cause from None
+        user_error = _user_error(exc)
+        if user_error is not None:
+            raise user_error from None
         raise
     finally:
         if started:
