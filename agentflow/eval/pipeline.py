@@ -20,7 +20,7 @@ from agentflow.eval.facts import read_facts
 from agentflow.eval.judge import BackendJudge, Judge, RuleJudge
 from agentflow.eval.outcome import RunnerSpec, SessionOutcome, SessionRunner
 from agentflow.eval.record import SessionRecord, build_record
-from agentflow.eval.turns import TurnPredictor, teacher_forced_scores
+from agentflow.eval.turns import ModelTurnJudge, TurnPredictor, TurnScorer, teacher_forced_scores
 
 __all__ = ["PipelineConfig", "SessionPipeline", "check_config", "trace_name"]
 
@@ -58,6 +58,11 @@ class SessionPipeline:
         self.config = config
         self.runner = runner if runner is not None else config.runner.build()
         self.judge = judge if judge is not None else _build_judge(config)
+        self.turn_scorer: TurnScorer | None = None
+        if config.turn_level and config.judge == "model":
+            backend = getattr(self.judge, "backend", None)
+            if backend is not None:
+                self.turn_scorer = ModelTurnJudge(backend)
         self.trace_dir = Path(config.trace_dir) if config.trace_dir else None
         if self.trace_dir is not None:
             self.trace_dir.mkdir(parents=True, exist_ok=True)
@@ -77,7 +82,7 @@ class SessionPipeline:
         predictor = getattr(self.runner, "predict_turn", None)
         if self.config.turn_level and case.reference and predictor is not None:
             tp: TurnPredictor = predictor
-            record.turn_scores = await teacher_forced_scores(case, tp)
+            record.turn_scores = await teacher_forced_scores(case, tp, self.turn_scorer)
         return record
 
     def _write_trace(self, case: EvalCase, events: list[dict[str, Any]]) -> str | None:

@@ -198,3 +198,26 @@ async def test_oow_detection_needs_the_scheduled_turn() -> None:
         verdict = await RuleJudge()(case, SessionOutcome(events=events), facts)
         results.append(build_record(case, SessionOutcome(events=events), facts, verdict).oow_detected)
     assert results == [None, False, False]
+
+
+async def test_model_turn_judge_scores_with_the_judge_role() -> None:
+    from agentflow.eval.turns import ModelTurnJudge
+
+    reference = [RefTurn(role="user", text="book CA1"), RefTurn(role="agent", call="check", args={"plan": "CA1"}),
+                 RefTurn(role="agent", text="Available. Your name?")]
+    case = _case(reference=reference)
+    prompts: list[Any] = []
+
+    def judge(request: Any) -> dict[str, Any]:
+        prompts.append(request)
+        text = request.messages[-1].content
+        return {"score": 10 if "Candidate next agent turn: API call check" in text else 3, "reason": "r"}
+
+    async def predict(c: EvalCase, history: list[RefTurn]) -> RefTurn:
+        return c.reference[len(history)] if len(history) == 1 else RefTurn(role="agent", text="hmm")
+
+    scores = await teacher_forced_scores(case, predict, ModelTurnJudge(FunctionBackend(judge)))
+    assert scores == [10.0, 3.0] and all(p.metadata["role"] == "judge" for p in prompts)
+    assert "Reference next agent turn: reply: Available. Your name?" in prompts[1].messages[-1].content
+    garbage = ModelTurnJudge(FunctionBackend(lambda r: "I'd say 7 out of 10"))
+    assert await garbage(case, [], reference[2], reference[2]) == 7.0
