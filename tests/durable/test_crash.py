@@ -35,7 +35,9 @@ RUNNER = HERE / "crash_runner.py"
 ENV_SECRET = "planted-env-secret-7f3a9c"
 STORE_KEY = "test-store-key-0b8f2e6c4d1a9e7f3c5b"  # seals what redaction hides, so resumes are exact
 SECRETS = (ENV_SECRET, "PNR-planted-result-5531", "tok-planted-result-8812", STORE_KEY)
-VOLATILE = {"ts", "call_id", "latency_s", "run_id", "seq"}
+# "models": run_end's per-process model ledger (calls made by *this* process; a resumed run's ledger
+# starts empty). The session's own counters (llm_calls, tokens) cover the whole run and are compared.
+VOLATILE = {"ts", "call_id", "latency_s", "run_id", "seq", "models"}
 CALL_ID = re.compile(r"^call_[0-9a-f]+$")
 
 
