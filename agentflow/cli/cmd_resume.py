@@ -59,6 +59,8 @@ def _handle(args: argparse.Namespace) -> int:
     from agentflow.store import open_store
 
     store_url = _absolute_store(args.store)
+    if "://" not in store_url and store_url != ":memory:" and not Path(store_url).is_file():
+        raise UserError(f"store {args.store} not found", hint="pass the --store the run was started with")
     with open_store(store_url) as store:
         record = store.require_run(args.run_id)
         if args.show:
