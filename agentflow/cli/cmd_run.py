@@ -54,7 +54,28 @@ def register(subparsers: Any) -> None:
     p.add_argument("--oow", action="append", default=[], metavar="TURN:SUBTYPE",
                    help="simulated user: inject this OOW subtype on that turn (repeatable)")
     p.add_argument("--quiet", action="store_true", help="print only the summary line")
+    p.add_argument("--roles-dir", action="append", default=[], metavar="DIR",
+                   help="executed workflows: extra folder of role files (repeatable; overrides built-ins)")
+    add_model_flags(p)
     p.set_defaults(handler=_handle)
+
+
+def add_model_flags(p: argparse.ArgumentParser) -> None:
+    """The run-level model flags (agentflow.runner.models.ModelOptions), shared by both modes."""
+    g = p.add_argument_group("models", "retries, fallback, cache, record/replay and the run budget (all roles)")
+    g.add_argument("--retries", type=int, metavar="N",
+                   help="retries after a transient model failure (default 3 for networked backends; 0 disables)")
+    g.add_argument("--fallback", action="append", default=[], metavar="SPEC",
+                   help="backend tried when the primary fails after its retries (repeatable, in order)")
+    g.add_argument("--cache", metavar="DB", help="SQLite response cache: repeated requests cost nothing")
+    g.add_argument("--record", metavar="FILE.jsonl", help="record every model answer of the run")
+    g.add_argument("--replay", metavar="FILE.jsonl",
+                   help="answer from a recording only (no model, no key); an unseen request fails the run")
+    g.add_argument("--max-cost", type=float, metavar="USD", help="stop the run before the next call past this cost")
+    g.add_argument("--max-tokens", type=int, metavar="N", help="stop the run once this many tokens are used")
+    g.add_argument("--max-calls", type=int, metavar="N", help="stop the run after this many model calls")
+    g.add_argument("--timeout", type=float, metavar="SECONDS", help="stop the run after this many seconds")
+    g.add_argument("--prices", metavar="FILE", help="price table (JSON/YAML) extending the built-in prices")
 
 
 def parse_inputs(values: list[str]) -> dict[str, str]:
@@ -130,14 +151,16 @@ async def _run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str]
     from agentflow.redact import Redactor, secret_env_values
     from agentflow.runner.api import Workflow, resolve_backends
     from agentflow.runner.guided import run_session
+    from agentflow.runner.models import ModelOptions, RunModels
     from agentflow.runner.session import SessionConfig
     from agentflow.runner.workflow import guided_from_document
 
     console = Console(highlight=False, soft_wrap=True)
     workflow = Workflow(guided_from_document(doc, inputs))
-    backends = resolve_backends(list(args.backend), base_dir=Path.cwd())
     secret_fields = {f for t in workflow.guided.tools for f in t.secret_fields}
     redactor = Redactor(secret_env_values(os.environ), secret_fields)
+    models = RunModels(ModelOptions.from_args(args), base_dir=Path.cwd(), redactor=redactor)
+    backends = resolve_backends(list(args.backend), models=models)
     sinks: list[Any] = [] if args.quiet else [_display(console, redactor)]
     durable = None
     if args.store:  # durable run: checkpoints, tool-call journal, resume (agentflow.cli.cmd_resume)
@@ -162,6 +185,7 @@ async def _run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str]
             classifier=args.classifier,
             config=SessionConfig(max_turns=args.max_turns, native_tools=not args.text_tools),
             checkpoint=durable.checkpoint if durable else None, state=durable.state if durable else None,
+            models=models,
         )
         result = await (durable.drive(session, user, backends) if durable else run_session(session, user))
         if durable is not None and result.status == "paused":
@@ -169,16 +193,23 @@ async def _run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str]
 
             console.print(paused_message(result, args, durable), style="bold" if console.is_terminal else None)
             return 0
-        check = getattr(backends["agent"], "check_consumed", None)
-        if callable(check):
-            check()
+        models.check_consumed()
     finally:
         if writer is not None:
             writer.close()
         if durable is not None:
             durable.store.close()
+        await models.aclose()
     console.print(result.summary, style="bold" if console.is_terminal else None)
+    console.print(_models_line(models.totals()), style="dim" if console.is_terminal else None)
     return 0
+
+
+def _models_line(totals: dict[str, Any]) -> str:
+    """``models: 4 call(s), 812 tokens, $0.0012, 1 cache hit(s) (agent 3, oow_classifier 1)``."""
+    roles = ", ".join(f"{role} {t['calls']}" for role, t in totals["by_role"].items())
+    return (f"models: {totals['model_calls']} call(s), {totals['input_tokens'] + totals['output_tokens']} tokens,"
+            f" ${totals['cost_usd']:.4f}, {totals['cache_hits']} cache hit(s)" + (f" ({roles})" if roles else ""))
 
 
 def _display(console: Console, redactor: Redactor | None = None) -> Any:

@@ -17,13 +17,14 @@ from typing import Any
 
 from agentflow._ids import new_id
 from agentflow.backends.base import Backend
-from agentflow.backends.registry import BackendPlan, build_backend, default_spec, parse_backend_args
+from agentflow.backends.registry import BackendPlan
 from agentflow.controllers import RuleClassifier, SessionState, TurnClassifier
 from agentflow.errors import UserError
 from agentflow.events import EventBus, EventSink, JsonlTraceWriter
 from agentflow.redact import Redactor, secret_env_values
 from agentflow.runner.classifier import LayeredClassifier, RoleClassifier
 from agentflow.runner.guided import SessionResult, run_session
+from agentflow.runner.models import ModelOptions, ModelStack, RunModels
 from agentflow.runner.session import Checkpoint, GuidedSession, SessionConfig
 from agentflow.runner.users import ScriptedUser, UserChannel
 from agentflow.runner.workflow import GuidedWorkflow, guided_from_document
@@ -39,40 +40,15 @@ ToolsArg = str | Path | Mapping[str, Callable[..., Any]] | ToolExecutor | None
 
 
 def resolve_backends(backend: BackendArg, *, environ: Mapping[str, str] | None = None,
-                     base_dir: Path | None = None) -> dict[str, Backend]:
+                     base_dir: Path | None = None, models: RunModels | None = None) -> dict[str, Backend]:
     """One backend per role (agent, OOW classifier, user simulator) from a spec, plan or mapping.
 
     A ``scripted:FILE`` spec scripts the agent; the other roles it does not name use the test backend.
+    Specs are built by ``models`` (the run's :class:`~agentflow.runner.models.RunModels`: shared
+    ledger, cache, recording, budget); without one, a plain one is made (retries and a cost ledger).
     """
-    env = os.environ if environ is None else environ
-    if isinstance(backend, str):
-        plan = parse_backend_args([backend])
-    elif isinstance(backend, BackendPlan):
-        plan = backend
-    elif isinstance(backend, Mapping):
-        objects = {k: v for k, v in backend.items() if not isinstance(v, str)}
-        specs = {k: v for k, v in backend.items() if isinstance(v, str)}
-        plan = BackendPlan(default=specs.pop("default", None), per_role=specs)
-        built = resolve_backends(plan, environ=env, base_dir=base_dir) if (specs or plan.default) else {}
-        default_obj = objects.get("default")
-        return {r: objects.get(r) or built.get(r) or default_obj or build_backend("test") for r in ROLES}
-    elif isinstance(backend, Sequence):
-        plan = parse_backend_args(list(backend))
-    else:
-        return dict.fromkeys(ROLES, backend)
-    cache: dict[str, Backend] = {}
-    out: dict[str, Backend] = {}
-    for role in ROLES:
-        if plan.default or role in plan.per_role:
-            spec = plan.spec_for(role, env)
-        elif any(s.startswith("scripted") for s in plan.per_role.values()):
-            spec = "test"  # a scripted run: roles the script does not speak for use the test backend
-        else:
-            spec = default_spec(env)
-        if spec not in cache:
-            cache[spec] = build_backend(spec, environ=env, base_dir=base_dir, roles={"agent"})
-        out[role] = cache[spec]
-    return out
+    chosen = models if models is not None else RunModels(environ=environ, base_dir=base_dir)
+    return chosen.for_guided(backend, ROLES)
 
 
 def _executor(workflow: GuidedWorkflow, tools: ToolsArg, allow_hosts: Iterable[str], mocks: bool) -> ToolExecutor:
@@ -114,17 +90,27 @@ class Workflow:
         state: SessionState | None = None,
         environ: Mapping[str, str] | None = None,
         base_dir: Path | None = None,
+        models: RunModels | None = None,
     ) -> GuidedSession:
-        """Build a session (for driving turn by turn with ``handle_user``)."""
-        backends = resolve_backends(backend, environ=environ, base_dir=base_dir)
+        """Build a session (for driving turn by turn with ``handle_user``).
+
+        ``models`` builds the backends (retries, fallback, cache, record/replay, budget shared by
+        every role); its ledger's per-role totals are added to ``run_end`` as ``totals["models"]`` (not for
+        durable runs, whose ledger restarts when they resume).
+        """
+        models = models if models is not None else RunModels(environ=environ, base_dir=base_dir)
+        backends = resolve_backends(backend, models=models)
         bus = bus or EventBus(new_id("run"))
         if isinstance(classifier, str):
             model = RoleClassifier(backends["oow_classifier"], bus) if classifier == "auto" else None
             chosen: TurnClassifier = LayeredClassifier(model) if model else RuleClassifier()
         else:
             chosen = classifier
-        return GuidedSession(self.guided, backends["agent"], _executor(self.guided, tools, allow_hosts, mocks), bus,
-                             classifier=chosen, config=config, checkpoint=checkpoint, state=state)
+        session = GuidedSession(self.guided, backends["agent"], _executor(self.guided, tools, allow_hosts, mocks),
+                                bus, classifier=chosen, config=config, checkpoint=checkpoint, state=state)
+        if checkpoint is None:  # a durable run's ledger restarts on resume: its totals would not add up
+            session.model_totals = models.totals
+        return session
 
     async def run(
         self,
@@ -133,31 +119,44 @@ class Workflow:
         trace: str | Path | None = None,
         sinks: Sequence[EventSink] = (),
         run_id: str | None = None,
+        models: ModelOptions | RunModels | None = None,
         **session_kwargs: Any,
     ) -> SessionResult:
-        """Run the conversation to its end; see :meth:`session` for the keyword arguments."""
+        """Run the conversation to its end; see :meth:`session` for the other keyword arguments.
+
+        ``models``: :class:`~agentflow.runner.models.ModelOptions` (built here with the session's
+        ``environ`` / ``base_dir`` and closed at the end) or a :class:`RunModels` you own.
+        """
         channel = ScriptedUser(list(user)) if isinstance(user, Sequence) and not isinstance(user, str) else user
         if isinstance(channel, str):
             raise TypeError("user must be a UserChannel or a list of messages")
         writer = None
         all_sinks = list(sinks)
+        redactor = Redactor(secret_env_values(os.environ), {f for t in self.guided.tools for f in t.secret_fields})
         if trace is not None:
-            fields = {f for t in self.guided.tools for f in t.secret_fields}
-            writer = JsonlTraceWriter(trace, Redactor(secret_env_values(os.environ), fields))
+            writer = JsonlTraceWriter(trace, redactor)
             all_sinks.append(writer)
         bus = EventBus(run_id or new_id("run"), all_sinks)
         if getattr(channel, "bus", False) is None:  # a simulated user reports its model calls on the run's bus
             channel.bus = bus  # type: ignore[attr-defined]
+        own = not isinstance(models, RunModels)
+        run_models = models if isinstance(models, RunModels) else RunModels(
+            models, environ=session_kwargs.get("environ"), base_dir=session_kwargs.get("base_dir"),
+            redactor=redactor)
         try:
-            session = self.session(bus=bus, **session_kwargs)
+            session = self.session(bus=bus, models=run_models, **session_kwargs)
             result = await run_session(session, channel)
-            check = getattr(session.backend, "check_consumed", None)
-            if callable(check) and result.status != "failed":
-                check()
+            if result.status != "failed":
+                run_models.check_consumed()
+                check = getattr(session.backend, "check_consumed", None)
+                if callable(check) and not isinstance(session.backend, ModelStack):
+                    check()
             return result
         finally:
             if writer is not None:
                 writer.close()
+            if own:
+                await run_models.aclose()
 
     def run_sync(self, user: UserChannel | Sequence[str], **kwargs: Any) -> SessionResult:
         """:meth:`run` for synchronous code."""

@@ -22,56 +22,21 @@ from typing import Any
 
 from agentflow._ids import new_id
 from agentflow.backends.base import Backend
-from agentflow.backends.registry import BackendPlan, build_backend, parse_backend_args
+from agentflow.backends.registry import BackendPlan, parse_backend_args
 from agentflow.errors import UserError
 from agentflow.events import EventBus, EventSink, JsonlTraceWriter
 from agentflow.pdl.document import PdlDocument
 from agentflow.pdl.executed import Budgets, ExecEnv, ExecutedWorkflow, WorkflowResult
+from agentflow.redact import Redactor, secret_env_values
 from agentflow.roles.loader import RoleLibrary, builtin_roles_dir
 from agentflow.runner.executed_tools import BUILTIN_TOOL_NAMES, builtin_tools
+from agentflow.runner.models import ModelOptions, RunModels
 from agentflow.tools.binding import ToolBinding
 from agentflow.tools.python_file import PythonTool, load_python_tools
 
 __all__ = ["Orchestration", "load_workflow", "run_executed_from_cli"]
 
 BackendArg = str | Backend | Mapping[str, str | Backend] | BackendPlan
-
-
-class _Backends:
-    """Role → backend, building each distinct spec once (a script is shared by the roles it serves)."""
-
-    def __init__(self, choice: BackendArg, environ: Mapping[str, str], base_dir: Path) -> None:
-        self._environ = environ
-        self._base = base_dir
-        self._built: dict[tuple[str, str], Backend] = {}
-        self._objects: dict[str, Backend] = {}
-        if isinstance(choice, BackendPlan):
-            self._plan = choice
-        elif isinstance(choice, str):
-            self._plan = parse_backend_args([choice])
-        elif isinstance(choice, Mapping):
-            specs = {k: v for k, v in choice.items() if isinstance(v, str)}
-            self._objects = {k: v for k, v in choice.items() if not isinstance(v, str)}
-            self._plan = BackendPlan(default=specs.pop("*", None), per_role=specs)
-        else:
-            self._plan = BackendPlan()
-            self._objects = {"*": choice}
-
-    def __call__(self, role: str) -> Backend:
-        if role in self._objects:
-            return self._objects[role]
-        if role not in self._plan.per_role and "*" in self._objects:
-            return self._objects["*"]
-        spec = self._plan.spec_for(role, self._environ)
-        own = role in self._plan.per_role
-        key = (spec, role if own else "*")
-        if key not in self._built:
-            self._built[key] = build_backend(spec, environ=self._environ, base_dir=self._base,
-                                             roles={role} if own else None)
-        return self._built[key]
-
-    def all(self) -> list[Backend]:
-        return [*self._built.values(), *self._objects.values()]
 
 
 class Orchestration:
@@ -96,24 +61,36 @@ class Orchestration:
         sinks: Iterable[EventSink] = (),
         run_id: str | None = None,
         environ: Mapping[str, str] | None = None,
+        models: ModelOptions | RunModels | None = None,
     ) -> WorkflowResult:
-        """Run once. ``sinks`` receive every event (when no ``bus`` is given)."""
+        """Run once. ``sinks`` receive every event (when no ``bus`` is given).
+
+        ``models``: :class:`~agentflow.runner.models.ModelOptions` (retries, fallback, cache,
+        record/replay, a run budget over all roles, prices) or a :class:`RunModels` you own; the
+        ledger's totals go into the ``workflow_end`` event as ``models``.
+        """
         rid = run_id or (bus.run_id if bus is not None else new_id("run"))
         events = bus if bus is not None else EventBus(rid, list(sinks))
-        backends = _Backends(backend, os.environ if environ is None else environ, self.base_dir)
-        tools = {**builtin_tools(Path.cwd(), run_id=rid), **self.tools}
-        specs = {api.name: api.spec for api in self.compiled.doc.apis}
-        env = ExecEnv(self.compiled.library, backends, tools, budgets or Budgets(), tool_specs=specs)
-        result = await self.compiled.run(inputs, env, bus=events, run_id=rid)
-        events.emit("workflow_end", workflow=self.name, status=result.status, notes=result.notes,
-                    totals={"calls": result.usage.calls, "input_tokens": result.usage.input_tokens,
-                            "output_tokens": result.usage.output_tokens, "cost_usd": result.usage.cost_usd},
-                    reason=result.reason)
-        for b in backends.all():
-            check = getattr(b, "check_consumed", None)
-            if callable(check) and result.ok:
-                check()
-        return result
+        env_vars = os.environ if environ is None else environ
+        own = not isinstance(models, RunModels)
+        run_models = models if isinstance(models, RunModels) else RunModels(
+            models, environ=env_vars, base_dir=self.base_dir, redactor=Redactor(secret_env_values(env_vars)))
+        try:
+            tools = {**builtin_tools(Path.cwd(), run_id=rid), **self.tools}
+            specs = {api.name: api.spec for api in self.compiled.doc.apis}
+            env = ExecEnv(self.compiled.library, run_models.for_roles(backend), tools, budgets or Budgets(),
+                          tool_specs=specs)
+            result = await self.compiled.run(inputs, env, bus=events, run_id=rid)
+            events.emit("workflow_end", workflow=self.name, status=result.status, notes=result.notes,
+                        totals={"calls": result.usage.calls, "input_tokens": result.usage.input_tokens,
+                                "output_tokens": result.usage.output_tokens, "cost_usd": result.usage.cost_usd},
+                        models=run_models.totals(), reason=result.reason)
+            if result.ok:
+                run_models.check_consumed()
+            return result
+        finally:
+            if own:
+                await run_models.aclose()
 
     def run_sync(self, inputs: Mapping[str, Any], **kwargs: Any) -> WorkflowResult:
         """:meth:`run` for synchronous code."""
@@ -187,17 +164,16 @@ def run_executed_from_cli(args: Any, doc: PdlDocument) -> int:
     wf = load_workflow(doc.path, doc=doc, tools=getattr(args, "tools", None),
                        roles=[dirs] if isinstance(dirs, str) else dirs)
     plan = parse_backend_args(list(getattr(args, "backend", None) or []))
-    budgets = Budgets(
-        max_tokens=getattr(args, "max_tokens", None), max_cost_usd=getattr(args, "max_cost", None),
-        max_role_calls=getattr(args, "max_calls", None), timeout_s=getattr(args, "timeout", None),
-    )
+    # tokens, cost and calls are one run budget enforced by the model stacks (RunModels); the time
+    # limit also bounds the whole graph (tools included)
+    budgets = Budgets(timeout_s=getattr(args, "timeout", None))
     sinks: list[EventSink] = []
     writer = JsonlTraceWriter(args.trace) if getattr(args, "trace", None) else None
     if writer is not None:
         sinks.append(writer)
     try:
         result = wf.run_sync(_inputs(getattr(args, "input", None) or []), backend=plan, budgets=budgets, sinks=sinks,
-                             run_id=getattr(args, "run_id", None))
+                             run_id=getattr(args, "run_id", None), models=ModelOptions.from_args(args))
     finally:
         if writer is not None:
             writer.close()

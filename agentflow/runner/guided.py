@@ -106,6 +106,8 @@ async def run_session(session: GuidedSession, user: UserChannel, *, resume_reply
         raise
     finally:
         totals = totals_of(st)
+        if session.model_totals is not None:
+            totals["models"] = session.model_totals()  # every role's calls, from the run's cost ledger
         if not paused:
             st.phase = "done" if status != "failed" else st.phase
             bus.emit("run_end", status=status, totals=totals, error=error)

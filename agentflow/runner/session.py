@@ -19,7 +19,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from agentflow.backends.base import Backend, ChatRequest, ChatResponse
 from agentflow.controllers import (
@@ -105,6 +105,8 @@ class GuidedSession:
         self.chain = ControllerChain(default_controllers(self.config.max_actions_per_turn), workflow.rules, bus)
         self.prompt = PromptBuilder(workflow, self.config.native_tools, self.config.history_turns)
         self._tool_defs = tool_defs(workflow) if self.config.native_tools else ()
+        self.model_totals: Callable[[], dict[str, Any]] | None = None
+        """The run's model ledger totals (all roles), added to ``run_end`` as ``totals["models"]``."""
 
     @property
     def finished(self) -> bool:
