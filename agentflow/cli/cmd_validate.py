@@ -22,6 +22,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("files", nargs="+", metavar="FILE.pdl", help="PDL files to check")
     p.add_argument("--tools-spec", metavar="TOOLS.yaml", help="tool file (default: FlowAgent's ../tools/NNN.yaml)")
     p.add_argument("--roles-dir", action="append", default=[], metavar="DIR", help="extra folder of role files")
+    p.add_argument("--tools", metavar="FILE.py", help="executed workflows: Python file implementing extra APIs")
     p.add_argument("--quiet", action="store_true", help="print errors only")
     p.add_argument("--no-excerpt", action="store_true", help="one line per diagnostic (no source excerpt)")
     p.set_defaults(handler=_handle)
@@ -43,15 +44,31 @@ def _handle(args: argparse.Namespace) -> int:
             continue
         diags = check(doc, known_roles=known_role_names(path, args.roles_dir))
         errors = [d for d in diags if d.is_error]
+        compile_error = _compile_executed(doc, args) if doc.mode == "executed" and not errors else None
         shown = errors if args.quiet else diags
         lines = doc.source.splitlines()
         for d in shown:
             # diagnostics in other files (the tool file) get no excerpt from this file's lines
             excerpt = not args.no_excerpt and d.location.path == doc.path
             print(d.render(lines) if excerpt else d.headline(), file=sys.stderr)
+        if compile_error is not None:
+            print(compile_error, file=sys.stderr)
         warnings = len(diags) - len(errors)
-        status = "ok" if not errors else f"{len(errors)} error{'s' * (len(errors) != 1)}"
-        if not args.quiet or errors:
+        count = len(errors) + (compile_error is not None)
+        status = "ok" if not count else f"{count} error{'s' * (count != 1)}"
+        if not args.quiet or count:
             print(f"{path}: {status}, {warnings} warning{'s' * (warnings != 1)} ({doc.mode} mode)")
-        failed += bool(errors)
+        failed += bool(count)
     return 2 if failed else 0
+
+
+def _compile_executed(doc: Any, args: argparse.Namespace) -> str | None:
+    """Run the executed compiler (roles, tools, producer/consumer types); its error line, or None."""
+    from agentflow.errors import UserError
+    from agentflow.runner.executed import load_workflow
+
+    try:
+        load_workflow(doc.path, doc=doc, roles=args.roles_dir, tools=getattr(args, "tools", None))
+    except UserError as exc:
+        return exc.render()
+    return None
