@@ -45,6 +45,7 @@ def test_cli_scripted_fixed_queries_and_transcripts(data_dir: Path, tmp_path: Pa
     assert report.summary.n == 6 and report.summary.totals["executed_calls"] > 0
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count('<svg class="plot"') == 4 and html.count('class="err"') >= 3
+    assert '<table id="workflows">' in html and "同程开发票" in html
     links = re.findall(r'href="(sessions/[^"]+\.html)"', html)
     assert len(links) == 6 and all((out / link).is_file() for link in links)
     session = report.sessions[0]

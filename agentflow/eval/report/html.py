@@ -50,6 +50,13 @@ judge {{ config.get("judge", "rules") }} · seed {{ config.get("seed", "") }} ·
 tokens {{ (totals.input_tokens + totals.output_tokens)|int }} · cost ${{ "%.4f"|format(totals.cost_usd) }}</p>
 <h2>Plots</h2>
 <div class="plots">{{ plots }}</div>
+<h2>By workflow</h2>
+<table id="workflows"><tr><th>workflow</th><th>n</th><th>success (95% CI)</th><th>compliance (95% CI)</th>
+<th>blocked</th><th>leaked</th></tr>
+{% for name, g in workflows %}<tr><td>{{ name }}</td><td class="num">{{ g.n }}</td>
+<td class="num">{{ ci(g.success) }}</td><td class="num">{{ ci(g.compliance) }}</td>
+<td class="num">{{ g.blocked }}</td><td class="num">{{ g.leaked }}</td></tr>
+{% endfor %}</table>
 <h2>By OOW sub-type</h2>
 <table id="subtypes"><tr><th>category</th><th>sub-type</th><th>n</th><th>success (95% CI)</th>
 <th>compliance (95% CI)</th><th>blocked</th><th>leaked</th></tr>
@@ -129,7 +136,8 @@ def render_html(report: EvalReport) -> str:
     return template.render(
         dataset_name=Path(report.dataset).name, summary=report.summary, config=report.config, run=report.run,
         metrics=list(report.summary.metrics.items()), totals=report.summary.totals, plots=_plots(report),
-        subtypes=subtypes, sessions=report.sessions, fmt=format_metric, ci=_ci,
+        subtypes=subtypes, workflows=list(report.summary.by_workflow.items()), sessions=report.sessions,
+        fmt=format_metric, ci=_ci,
         page=lambda sid: trace_name(sid).removesuffix(".jsonl") + ".html",
     )
 
