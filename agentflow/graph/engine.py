@@ -178,6 +178,8 @@ class Execution:
                     if redirect == "":
                         del pending[bid]
                         self._output(msg)
+                        if self.checkpoint is not None:
+                            await self._save()
                         return
                     name = redirect
                     pending[bid] = (name, msg)

@@ -118,3 +118,13 @@ async def test_unbounded_self_loop_with_budget_stops() -> None:
     res = await g.build().run(Task(text=""))
     assert res.status == "budget_exhausted" and res.node_counts["spin"] == 50
     assert res.messages[-1] == Note(text="", n=50)
+
+
+async def test_a_loop_exit_to_end_is_checkpointed() -> None:
+    from agentflow.graph import Snapshot
+
+    snaps: list[Snapshot] = []
+    res = await review_loop(budget=1, exit_to=END).build().run(Task(text=""), checkpoint=snaps.append)
+    assert res.status == "completed"
+    last = snaps[-1]
+    assert last.pending == () and [o.kind for o in last.outputs] == ["g_review"] and last.steps == res.steps
