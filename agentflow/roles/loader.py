@@ -24,6 +24,8 @@ from agentflow.roles.types import TypeRegistry, model_from_schema
 
 __all__ = ["Role", "RoleLibrary", "builtin_roles_dir", "load_role_file"]
 
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def builtin_roles_dir() -> Path:
     """The folder of built-in role files (``roles/`` next to the package)."""
@@ -108,8 +110,7 @@ def load_role_file(path: str | Path, *, types: TypeRegistry | None = None) -> Ro
     except OSError as exc:
         raise UserError(f"cannot read role file: {exc.strerror}", location=Location(where)) from None
     try:
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_Loader)  # a safe loader (libyaml when present)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         loc = Location(where, mark.line + 1, mark.column + 1) if mark else Location(where)
@@ -121,7 +122,8 @@ def load_role_file(path: str | Path, *, types: TypeRegistry | None = None) -> Ro
         spec = RoleSpec.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        mark = _mark_of(node, tuple(first["loc"]))
+        # positions are only needed for the error, so the file is composed again only here
+        mark = _mark_of(yaml.compose(text, Loader=_Loader), tuple(first["loc"]))
         loc = Location(where, mark.line + 1, mark.column + 1) if mark else Location(where)
         dotted = ".".join(str(p) for p in first["loc"]) or "file"
         raise UserError(f"{dotted}: {first['msg']}", location=loc,

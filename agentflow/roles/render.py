@@ -64,8 +64,10 @@ class PromptTemplate:
         self.source = source
         self.where = where
         self.field = field
+        self._env = env
+        self._template: Template | None = None  # compiled on first render: loading stays cheap
         try:
-            self._template: Template = env.from_string(source)
+            env.parse(source)  # syntax errors surface at load time, with their line
         except TemplateSyntaxError as exc:
             raise UserError(
                 f"{field} template: {exc.message}", location=Location(where, line_offset + (exc.lineno or 1)),
@@ -74,6 +76,8 @@ class PromptTemplate:
 
     def render(self, variables: Mapping[str, Any]) -> str:
         """Render with ``variables``; a missing variable is a :class:`UserError` naming it."""
+        if self._template is None:
+            self._template = self._env.from_string(self.source)
         try:
             return self._template.render(**variables).strip()
         except UndefinedError as exc:
