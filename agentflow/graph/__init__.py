@@ -18,12 +18,11 @@ from __future__ import annotations
 
 from .builder import END, START, EdgeSpec, Graph, JoinSpec, LoopBudget, When
 from .conditions import Condition, FieldRef, all_of, any_of, field, is_a
-from .engine import Checkpoint, NodeTimeout
 from .joins import ALL, FIRST, Joined, JoinMode, quorum
 from .nodes import FunctionNode, Node, RunContext, node
-from .result import RunResult, RunStatus
+from .result import NodeTimeout, RunResult, RunStatus
 from .runtime import CompiledGraph, RunHandle
-from .snapshot import Pending, Snapshot
+from .snapshot import Checkpoint, Pending, Snapshot
 from .subgraph import SubgraphNode
 
 __all__ = [

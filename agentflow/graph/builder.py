@@ -222,6 +222,8 @@ class Graph:
         """
         if max_iterations < 1:
             raise GraphBuildError(f"loop budget on {header!r}: max_iterations must be >= 1, got {max_iterations}")
+        if exit_to == header:
+            raise GraphBuildError(f"loop budget on {header!r}: exit_to must be another node", hint="or leave it out")
         if header in self.loops:
             raise GraphBuildError(f"graph {self.name!r}: node {header!r} already has a loop budget")
         self.loops[header] = LoopBudget(name or header, header, max_iterations, exit_to)

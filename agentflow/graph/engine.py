@@ -13,46 +13,23 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from agentflow.errors import RunError, StepBudgetExceeded
 from agentflow.events import EventBus
 from agentflow.messages import Message
 
+from .budgets import loop_gate, stop_for_budget
 from .builder import END
 from .joins import Joined
 from .nodes import RunContext
-from .result import RunResult, RunStatus
-from .snapshot import Pending, Snapshot, encode_message
+from .result import NodeTimeout, RunResult, RunStatus, Stop
+from .snapshot import Checkpoint, Snapshot, capture
 
 if TYPE_CHECKING:
     from .plan import NodePlan, Plan
 
-__all__ = ["Checkpoint", "Execution", "NodeTimeout", "Stop"]
-
-Checkpoint = Callable[[Snapshot], Awaitable[None] | None]
-"""A callback that receives a snapshot after every step (sync or async)."""
-
-
-class NodeTimeout(RunError):
-    """A node took longer than its ``timeout``."""
-
-    def __init__(self, node: str, timeout: float) -> None:
-        self.node = node
-        self.timeout = timeout
-        super().__init__(f"node {node!r} timed out after {timeout:g}s")
-
-
-class Stop(Exception):
-    """Ends a run early with a status (a budget ran out, a quorum cannot be reached)."""
-
-    def __init__(self, status: RunStatus, error: BaseException | None, reason: str) -> None:
-        self.status = status
-        self.error = error
-        self.reason = reason
-        super().__init__(reason)
-
+__all__ = ["Execution"]
 
 class Execution:
     """The state of one run of a compiled graph (not reusable; build one per run)."""
@@ -173,19 +150,16 @@ class Execution:
         while True:
             p = nodes[name]
             if p.loop is not None:
-                redirect = self._loop_gate(p, msg)
-                if redirect is not None:
-                    if redirect == "":
-                        del pending[bid]
-                        self._output(msg)
-                        if self.checkpoint is not None:
-                            await self._save()
-                        return
+                redirect = self._enter_loop(bid, p, msg)
+                if redirect is None:  # the spent loop sent the message to END
+                    if self.checkpoint is not None:
+                        await self._save()
+                    return
+                if redirect != name:
                     name = redirect
-                    pending[bid] = (name, msg)
                     continue
             if self.steps >= self.max_steps:
-                self._budget("global", "steps", self.max_steps, name)
+                stop_for_budget(self.bus, self.plan.name, "global", "steps", self.max_steps, name)
             self.steps += 1
             bus = self.bus
             if bus is not None and bus.active:
@@ -213,6 +187,21 @@ class Execution:
                 pending[bid] = step
             if self.checkpoint is not None:
                 await self._save()
+
+    def _enter_loop(self, bid: int, p: NodePlan, msg: Message) -> str | None:
+        """Count a loop header's iteration: the node to run (``p``'s, or ``exit_to``), or ``None`` (END)."""
+        assert p.loop is not None
+        if self.loops is None:
+            self.loops = {}
+        redirect = loop_gate(self.loops, p.loop, p.name, self.bus, self.plan.name)
+        if redirect is None:
+            return p.name
+        if redirect == "":
+            del self.pending[bid]
+            self._output(msg)
+            return None
+        self.pending[bid] = (redirect, msg)
+        return redirect
 
     def _after(self, bid: int, p: NodePlan, out: Message | None) -> tuple[str, Message] | None:
         """Check and route a node's output; the branch's next (node, message), or ``None`` if it ended."""
@@ -338,38 +327,6 @@ class Execution:
             return join, self._fire(join, buf)
         return None
 
-    # -- budgets -----------------------------------------------------------------------------
-    def _loop_gate(self, p: NodePlan, msg: Message) -> str | None:
-        """Count a loop iteration; when spent, the node to go to instead ("" = END), or stop."""
-        lb = p.loop
-        assert lb is not None
-        loops = self.loops
-        if loops is None:
-            loops = self.loops = {}
-        used = loops.get(lb.name, 0)
-        if used < lb.max_iterations:
-            loops[lb.name] = used + 1
-            return None
-        if lb.exit_to is None:
-            self._budget("loop", lb.name, lb.max_iterations, p.name)
-        bus = self.bus
-        if bus is not None and bus.active:
-            bus.emit("budget", graph=self.plan.name, scope="loop", name=lb.name, limit=lb.max_iterations,
-                     used=used, node=p.name, action="exit", exit_to=lb.exit_to)
-        return "" if lb.exit_to == END else lb.exit_to
-
-    def _budget(self, scope: str, name: str, limit: int, node: str) -> None:
-        bus = self.bus
-        if bus is not None and bus.active:
-            bus.emit("budget", graph=self.plan.name, scope=scope, name=name, limit=limit, used=limit, node=node,
-                     action="stop")
-        what = "global step budget" if scope == "global" else f"loop budget {name!r}"
-        err = StepBudgetExceeded(
-            f"graph {self.plan.name!r}: {what} of {limit} exhausted before node {node!r}",
-            budget=name if scope == "global" else f"loop:{name}", limit=limit, used=limit,
-        )
-        raise Stop("budget_exhausted", err, str(err))
-
     # -- tasks -------------------------------------------------------------------------------
     def _bid(self) -> int:
         self.next_bid += 1
@@ -410,21 +367,16 @@ class Execution:
     # -- checkpoints -------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """The run's state now, as plain data."""
-
-        def enc(node: str, msg: Message, source: str = "") -> Pending:
-            kind, data = encode_message(msg)
-            return Pending(node, kind, data, source)
-
-        return Snapshot(
+        return capture(
             run_id=self.ctx.run_id,
             graph=self.plan.name,
             seq=self.bus.seq if self.bus is not None else 0,
             steps=self.steps,
             node_counts=self.node_counts(),
-            loop_counts=dict(self.loops or {}),
-            pending=tuple(enc(n, m) for _, (n, m) in sorted(self.pending.items())),
-            joins={j: tuple(enc(j, m, s) for s, m in buf.items()) for j, buf in (self.joins or {}).items()},
-            outputs=tuple(enc("", m) for m in self.outputs or ()),
+            loop_counts=self.loops or {},
+            pending=[nm for _, nm in sorted(self.pending.items())],
+            joins=self.joins or {},
+            outputs=self.outputs or [],
         )
 
     async def _save(self) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from agentflow.errors import RunError
 from agentflow.messages import Message
 
 from .snapshot import Snapshot
 
-__all__ = ["RunResult", "RunStatus"]
+__all__ = ["NodeTimeout", "RunResult", "RunStatus", "Stop"]
 
 RunStatus = Literal["completed", "budget_exhausted", "cancelled", "failed"]
 """How a run ended:
@@ -67,6 +68,23 @@ class RunResult:
             return self
         if self.error is not None:
             raise self.error
-        from agentflow.errors import RunError
-
         raise RunError(f"graph run {self.run_id} was {self.status}: {self.reason or 'no reason given'}")
+
+
+class NodeTimeout(RunError):
+    """A node took longer than its ``timeout``."""
+
+    def __init__(self, node: str, timeout: float) -> None:
+        self.node = node
+        self.timeout = timeout
+        super().__init__(f"node {node!r} timed out after {timeout:g}s")
+
+
+class Stop(Exception):
+    """Ends a run early with a status (a budget ran out, a quorum cannot be reached); internal."""
+
+    def __init__(self, status: RunStatus, error: BaseException | None, reason: str) -> None:
+        self.status = status
+        self.error = error
+        self.reason = reason
+        super().__init__(reason)

@@ -18,11 +18,11 @@ from agentflow.errors import RunError, UserError
 from agentflow.events import EventBus
 from agentflow.messages import Message
 
-from .engine import Checkpoint, Execution
+from .engine import Execution
 from .nodes import RunContext, type_name
 from .plan import Plan, describe_when
 from .result import RunResult
-from .snapshot import Snapshot, decode_message
+from .snapshot import Checkpoint, Snapshot, decode_message
 
 if TYPE_CHECKING:
     from .builder import Graph

@@ -12,7 +12,7 @@ resumed run executes it again: delivery is at-least-once per node.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from agentflow.messages import Message
 
 from .joins import Joined
 
-__all__ = ["Pending", "Snapshot", "decode_message", "encode_message"]
+__all__ = ["Checkpoint", "Pending", "Snapshot", "capture", "decode_message", "encode_message"]
 
 SNAPSHOT_VERSION = 1
 
@@ -113,6 +113,41 @@ class Snapshot:
             )
         except (KeyError, TypeError) as exc:
             raise UserError(f"malformed graph snapshot: missing or bad field {exc}") from None
+
+
+Checkpoint = Callable[[Snapshot], Awaitable[None] | None]
+"""A callback that receives a snapshot after every step (sync or async)."""
+
+
+def capture(
+    *,
+    run_id: str,
+    graph: str,
+    seq: int,
+    steps: int,
+    node_counts: Mapping[str, int],
+    loop_counts: Mapping[str, int],
+    pending: Sequence[tuple[str, Message]],
+    joins: Mapping[str, Mapping[str, Message]],
+    outputs: Sequence[Message],
+) -> Snapshot:
+    """Build a :class:`Snapshot` from a run's live state (messages are encoded as kind + JSON)."""
+
+    def enc(node: str, msg: Message, source: str = "") -> Pending:
+        kind, data = encode_message(msg)
+        return Pending(node, kind, data, source)
+
+    return Snapshot(
+        run_id=run_id,
+        graph=graph,
+        seq=seq,
+        steps=steps,
+        node_counts=dict(node_counts),
+        loop_counts=dict(loop_counts),
+        pending=tuple(enc(n, m) for n, m in pending),
+        joins={j: tuple(enc(j, m, s) for s, m in buf.items()) for j, buf in joins.items()},
+        outputs=tuple(enc("", m) for m in outputs),
+    )
 
 
 def encode_message(message: Message) -> tuple[str, dict[str, Any]]:

@@ -169,6 +169,8 @@ def test_loop_budget_errors() -> None:
     g.add_loop_budget("note_to_note", 3, exit_to="score_only")
     msg = _error(g)
     assert "cannot go to exit_to 'score_only'" in msg and "accepts Score" in msg
+    with pytest.raises(GraphBuildError, match="exit_to must be another node"):
+        _base().add_loop_budget("a", 2, exit_to="a")
     with pytest.raises(GraphBuildError, match=">= 1"):
         _base().add_loop_budget("a", 0)
     g2 = _base()
