@@ -22,7 +22,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("files", nargs="+", metavar="FILE.pdl", help="PDL files to check")
     p.add_argument("--tools-spec", metavar="TOOLS.yaml", help="tool file (default: FlowAgent's ../tools/NNN.yaml)")
     p.add_argument("--roles-dir", action="append", default=[], metavar="DIR", help="extra folder of role files")
-    p.add_argument("--tools", metavar="FILE.py", help="executed workflows: Python file implementing extra APIs")
     p.add_argument("--quiet", action="store_true", help="print errors only")
     p.add_argument("--no-excerpt", action="store_true", help="one line per diagnostic (no source excerpt)")
     p.set_defaults(handler=_handle)
@@ -68,7 +67,7 @@ def _compile_executed(doc: Any, args: argparse.Namespace) -> str | None:
     from agentflow.runner.executed import load_workflow
 
     try:
-        load_workflow(doc.path, doc=doc, roles=args.roles_dir, tools=getattr(args, "tools", None))
+        load_workflow(doc.path, doc=doc, roles=args.roles_dir)
     except UserError as exc:
         return exc.render()
     return None
