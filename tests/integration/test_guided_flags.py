@@ -150,3 +150,13 @@ def test_retries_zero_fails_at_the_first_server_error(server: LoopbackServer, mo
     err = capsys.readouterr().err
     assert code == 1 and len(server.requests) == 1
     assert err.startswith("error:") and len(err.strip().splitlines()) == 1
+
+
+def test_timeout_cancels_a_slow_model_call(server: LoopbackServer, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-int")
+    server.fail("timeout", delay=2.0)
+    code = _run("--backend", openai_spec(server), "--timeout", "0.5", "--retries", "0")
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and len(err.splitlines()) == 1
+    assert err.startswith("error: seconds budget exhausted during a model call (limit 0.5s)")
