@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentflow.controllers import SessionState
-from agentflow.errors import AgentflowError
+from agentflow.errors import AgentflowError, BudgetExceeded
 from agentflow.runner.session import GuidedSession
 from agentflow.runner.users import UserChannel
 from agentflow.store.journal import PauseRun
@@ -101,7 +101,8 @@ async def run_session(session: GuidedSession, user: UserChannel, *, resume_reply
         paused = True  # waiting for a human (approval, input): no run_end, no checkpoint of the cut-off step
         raise
     except AgentflowError as exc:
-        status, error = "failed", str(exc)
+        # a run budget (--max-calls, --max-cost, ...) is a clean stop, told apart in run_end
+        status, error = ("budget_exceeded" if isinstance(exc, BudgetExceeded) else "failed"), str(exc)
         st.status = "failed"
         raise
     finally:
@@ -109,7 +110,7 @@ async def run_session(session: GuidedSession, user: UserChannel, *, resume_reply
         if session.model_totals is not None:
             totals["models"] = session.model_totals()  # every role's calls, from the run's cost ledger
         if not paused:
-            st.phase = "done" if status != "failed" else st.phase
+            st.phase = "done" if st.status != "failed" else st.phase
             bus.emit("run_end", status=status, totals=totals, error=error)
             await session.save()
     return SessionResult(run_id=st.run_id, status=status, state=st, replies=replies, totals=totals)
