@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from agentflow.redact import Redactor
 
-__all__ = ["Event", "EventBus", "EventSink", "JsonlTraceWriter", "read_trace"]
+__all__ = ["Event", "EventBus", "EventSink", "JsonlTraceWriter", "read_trace", "secret_learner"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +130,19 @@ def read_trace(path: str | Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
             except json.JSONDecodeError:
                 return
+
+
+def secret_learner(redactor: Redactor, fields: Iterable[str] = ()) -> EventSink:
+    """A sink that teaches ``redactor`` the secret values found in ``tool_result`` events.
+
+    Subscribe it *before* the trace writer and displays: the tool result itself is redacted by field
+    name, and every later event that quotes one of its secret values (the agent repeating a token)
+    is redacted by value.
+    """
+    names = tuple(fields)
+
+    def learn(event: Event) -> None:
+        if event.type == "tool_result" and event.data.get("result") is not None:
+            redactor.learn(event.data["result"], names)
+
+    return learn

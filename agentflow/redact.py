@@ -49,6 +49,21 @@ class Redactor:
         merged = set(self._values) | {v for v in values if v}
         self._values = sorted(merged, key=len, reverse=True)
 
+    def learn(self, value: Any, fields: Iterable[str] = ()) -> list[str]:
+        """Learn the *values* held under secret fields of ``value`` (a tool result), and return them.
+
+        Field-name redaction only covers structured data; once a model copies a token from a tool
+        result into its reply, the reply is plain text where only known values can be found. Learned:
+        values under ``fields`` (declared secret fields) and values this redactor hides whole because
+        of their field name or shape.
+        """
+        names = {f.lower() for f in fields}
+        found = _values_under(value, names) if names else []
+        found += _hidden_values(value, self(value))
+        if found:
+            self.add_values(found)
+        return found
+
     def may_hide(self, json_text: str) -> bool:
         """Whether redacting the value that ``json_text`` (its ``json.dumps``) encodes could change it.
 
@@ -85,3 +100,32 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self(v) for v in value]
         return value
+
+
+def _values_under(value: Any, names: set[str]) -> list[str]:
+    """Scalar values of fields named in ``names`` (lower case) anywhere inside ``value``."""
+    out: list[str] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if str(key).lower() in names and isinstance(item, str | int | float) and str(item):
+                out.append(str(item))
+            else:
+                out.extend(_values_under(item, names))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            out.extend(_values_under(item, names))
+    return out
+
+
+def _hidden_values(original: Any, redacted: Any) -> list[str]:
+    """Strings the redactor replaced whole (secret-named fields such as ``access_token``)."""
+    if isinstance(original, str):
+        return [original] if redacted == REDACTED and original != REDACTED and len(original) >= 4 else []
+    out: list[str] = []
+    if isinstance(original, Mapping) and isinstance(redacted, Mapping):
+        for key, item in original.items():
+            out.extend(_hidden_values(item, redacted.get(key)))
+    elif isinstance(original, list | tuple) and isinstance(redacted, list | tuple):
+        for item, hidden in zip(original, redacted, strict=False):
+            out.extend(_hidden_values(item, hidden))
+    return out

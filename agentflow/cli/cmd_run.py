@@ -147,7 +147,7 @@ async def _run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str]
     from rich.console import Console
 
     from agentflow._ids import new_id
-    from agentflow.events import EventBus, JsonlTraceWriter
+    from agentflow.events import EventBus, JsonlTraceWriter, secret_learner
     from agentflow.redact import Redactor, secret_env_values
     from agentflow.runner.api import Workflow, resolve_backends
     from agentflow.runner.guided import run_session
@@ -161,7 +161,10 @@ async def _run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str]
     redactor = Redactor(secret_env_values(os.environ), secret_fields)
     models = RunModels(ModelOptions.from_args(args), base_dir=Path.cwd(), redactor=redactor)
     backends = resolve_backends(list(args.backend), models=models)
-    sinks: list[Any] = [] if args.quiet else [_display(console, redactor)]
+    # the learner comes first: a secret value seen in a tool result is hidden in every later event
+    sinks: list[Any] = [secret_learner(redactor, secret_fields)]
+    if not args.quiet:
+        sinks.append(_display(console, redactor))
     durable = None
     if args.store:  # durable run: checkpoints, tool-call journal, resume (agentflow.cli.cmd_resume)
         from agentflow.cli.cmd_resume import durable_for

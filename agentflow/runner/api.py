@@ -20,7 +20,7 @@ from agentflow.backends.base import Backend
 from agentflow.backends.registry import BackendPlan
 from agentflow.controllers import RuleClassifier, SessionState, TurnClassifier
 from agentflow.errors import UserError
-from agentflow.events import EventBus, EventSink, JsonlTraceWriter
+from agentflow.events import EventBus, EventSink, JsonlTraceWriter, secret_learner
 from agentflow.redact import Redactor, secret_env_values
 from agentflow.runner.classifier import LayeredClassifier, RoleClassifier
 from agentflow.runner.guided import SessionResult, run_session
@@ -131,8 +131,9 @@ class Workflow:
         if isinstance(channel, str):
             raise TypeError("user must be a UserChannel or a list of messages")
         writer = None
-        all_sinks = list(sinks)
-        redactor = Redactor(secret_env_values(os.environ), {f for t in self.guided.tools for f in t.secret_fields})
+        secret_fields = {f for t in self.guided.tools for f in t.secret_fields}
+        redactor = Redactor(secret_env_values(os.environ), secret_fields)
+        all_sinks = [secret_learner(redactor, secret_fields), *sinks]
         if trace is not None:
             writer = JsonlTraceWriter(trace, redactor)
             all_sinks.append(writer)

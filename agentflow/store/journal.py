@@ -20,7 +20,7 @@ from typing import Any
 
 from agentflow._ids import stable_hash
 from agentflow.errors import RunError
-from agentflow.redact import REDACTED, Redactor
+from agentflow.redact import Redactor
 from agentflow.store.base import JournalEntry, JournalStatus, RunStore
 from agentflow.tools.spec import ToolSpec
 
@@ -165,10 +165,7 @@ class ToolJournal:
         """
         if self.redactor is None:
             return
-        found = _field_values(value, set(spec.secret_fields)) if spec.secret_fields else []
-        found += _hidden_values(value, self.redactor(value))
-        if found:
-            self.redactor.add_values(found)
+        self.redactor.learn(value, spec.secret_fields)
 
     def relearn(self, specs: Mapping[str, ToolSpec]) -> None:
         """Teach the redactor the secrets in results journaled before a resume (sealed stores keep them)."""
@@ -188,31 +185,3 @@ class ToolJournal:
         assert updated is not None
         return updated
 
-
-def _field_values(value: Any, names: set[str]) -> list[str]:
-    """Values of fields named in ``names`` anywhere inside ``value`` (nested dicts and lists)."""
-    out: list[str] = []
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if str(key) in names and isinstance(item, str | int | float) and str(item):
-                out.append(str(item))
-            else:
-                out.extend(_field_values(item, names))
-    elif isinstance(value, list | tuple):
-        for item in value:
-            out.extend(_field_values(item, names))
-    return out
-
-
-def _hidden_values(original: Any, redacted: Any) -> list[str]:
-    """Strings the redactor replaced whole (secret-named fields such as ``access_token``)."""
-    if isinstance(original, str):
-        return [original] if redacted == REDACTED and original != REDACTED and len(original) >= 4 else []
-    out: list[str] = []
-    if isinstance(original, Mapping) and isinstance(redacted, Mapping):
-        for key, item in original.items():
-            out.extend(_hidden_values(item, redacted.get(key)))
-    elif isinstance(original, list | tuple) and isinstance(redacted, list | tuple):
-        for item, hidden in zip(original, redacted, strict=False):
-            out.extend(_hidden_values(item, hidden))
-    return out
