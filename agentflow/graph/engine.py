@@ -15,7 +15,7 @@ import inspect
 import time
 from typing import TYPE_CHECKING, Any
 
-from agentflow.errors import RunError, StepBudgetExceeded
+from agentflow.errors import BudgetExceeded, RunError
 from agentflow.events import EventBus
 from agentflow.messages import Message
 
@@ -106,7 +106,7 @@ class Execution:
                 status, reason = "cancelled", self.cancel_reason
         except Stop as stop:
             status, error, reason = stop.status, stop.error, stop.reason
-        except StepBudgetExceeded as exc:  # a sub-graph's budget ends its parent the same way
+        except BudgetExceeded as exc:  # a step, token, cost or time budget (also a sub-graph's) ends the run cleanly
             status, error, reason = "budget_exhausted", exc, str(exc)
         except Exception as exc:
             status, error, reason = "failed", exc, f"{type(exc).__name__}: {exc}"

@@ -102,7 +102,7 @@ async def run_session(session: GuidedSession, user: UserChannel, *, resume_reply
         raise
     except AgentflowError as exc:
         # a run budget (--max-calls, --max-cost, ...) is a clean stop, told apart in run_end
-        status, error = ("budget_exceeded" if isinstance(exc, BudgetExceeded) else "failed"), str(exc)
+        status, error = ("budget_exhausted" if isinstance(exc, BudgetExceeded) else "failed"), str(exc)
         st.status = "failed"
         raise
     finally:

@@ -90,11 +90,11 @@ def test_budget_stops_the_run(flags: list[str], budget: str, limit: str, tmp_pat
     code = _run("--backend", "test", "--trace", str(trace), *flags)
     out = capsys.readouterr().out
     assert code == 1
-    failed = [line for line in out.splitlines() if line.startswith("run failed")]
+    failed = [line for line in out.splitlines() if line.startswith("run budget_exhausted")]
     assert len(failed) == 1 and f"{budget} budget exhausted: used " in failed[0] and f" of {limit};" in failed[0]
     calls = _events(trace, "llm_call")
     end = _events(trace, "workflow_end")[-1]
-    assert end["status"] == "failed" and end["models"]["model_calls"] == len(calls)
+    assert end["status"] == "budget_exhausted" and end["models"]["model_calls"] == len(calls)
     if budget == "calls":
         assert len(calls) == 2
     else:

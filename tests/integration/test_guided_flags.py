@@ -102,7 +102,7 @@ def test_budget_stops_the_run_cleanly(flags: list[str], budget: str, limit: str,
     records = list(read_trace(trace))
     calls = [r for r in records if r["type"] == "llm_call"]
     end = records[-1]
-    assert end["type"] == "run_end" and end["status"] == "budget_exceeded" and budget in end["error"]
+    assert end["type"] == "run_end" and end["status"] == "budget_exhausted" and budget in end["error"]
     assert end["totals"]["models"]["model_calls"] == len(calls)
     if budget == "calls":
         assert len(calls) == 2

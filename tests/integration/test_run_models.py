@@ -38,7 +38,7 @@ async def test_one_budget_spans_every_role_of_an_executed_run() -> None:
     wf = load_workflow(GVR)
     models = RunModels(ModelOptions(max_calls=3))
     result = await wf.run({"question": "q"}, backend={"*": fn}, models=models)
-    assert result.status == "failed" and isinstance(result.error, BudgetExceeded)
+    assert result.status == "budget_exhausted" and isinstance(result.error, BudgetExceeded)
     assert result.error.budget == "calls" and result.error.limit == 3
     assert len(fn.requests) == 3  # solver, critic, refiner: three different roles, one budget
     by_role = models.by_role()

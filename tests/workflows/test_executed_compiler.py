@@ -149,7 +149,7 @@ while v.ok max 10:
     v = ROLE.judge(question=question, candidate=question)
 return v"""))
     result = await wf.run({"question": "q"}, backend="test", budgets=Budgets(max_role_calls=3))
-    assert result.status == "failed"
+    assert result.status == "budget_exhausted"
     assert isinstance(result.error, BudgetExceeded)
     assert "role-call budget of 3 spent before 'judge' at" in str(result.error)
     assert result.stats["judge"].calls == 3
