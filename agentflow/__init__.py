@@ -44,9 +44,42 @@ _EXPORTS: dict[str, str] = {
     "ToolDef": "agentflow.backends.base",
     "build_backend": "agentflow.backends.registry",
     "ToolSpec": "agentflow.tools.spec",
+    "Graph": "agentflow.graph",
+    "START": "agentflow.graph",
+    "END": "agentflow.graph",
+    "field": "agentflow.graph",
+    "Joined": "agentflow.graph",
+    "ALL": "agentflow.graph",
+    "FIRST": "agentflow.graph",
+    "quorum": "agentflow.graph",
+    "RunResult": "agentflow.graph",
+    "load_pdl": "agentflow.pdl",
+    "PdlDocument": "agentflow.pdl",
+    "Workflow": "agentflow.runner.api",
+    "SessionResult": "agentflow.runner.guided",
+    "load_workflow": "agentflow.runner.executed",
+    "WorkflowResult": "agentflow.pdl.executed",
+    "RoleSpec": "agentflow.roles.spec",
+    "RoleLibrary": "agentflow.roles",
+    "call_role": "agentflow.roles",
+    "call_role_sync": "agentflow.roles",
+    "build_stack": "agentflow.backends.wrappers",
+    "complete_typed": "agentflow.backends.structured",
+    "ModelOptions": "agentflow.runner.models",
+    "open_store": "agentflow.store",
+    "run_durable": "agentflow.runner.durable",
+    "evaluate": "agentflow.eval.harness",
+    "evaluate_sync": "agentflow.eval.harness",
+    "load_dataset": "agentflow.eval.dataset",
+    "GraphBuildError": "agentflow.errors",
+    "StepBudgetExceeded": "agentflow.errors",
 }
 
 __all__ = [
+    "ALL",
+    "END",
+    "FIRST",
+    "START",
     "Action",
     "AgentTurn",
     "AgentflowError",
@@ -60,14 +93,24 @@ __all__ = [
     "Envelope",
     "Event",
     "EventBus",
+    "Graph",
+    "GraphBuildError",
+    "Joined",
     "JsonlTraceWriter",
     "Lesson",
     "Message",
+    "ModelOptions",
     "Observation",
+    "PdlDocument",
     "Plan",
     "PlanStep",
     "Revision",
+    "RoleLibrary",
+    "RoleSpec",
     "RunError",
+    "RunResult",
+    "SessionResult",
+    "StepBudgetExceeded",
     "Task",
     "ToolCall",
     "ToolDef",
@@ -76,8 +119,23 @@ __all__ = [
     "UserError",
     "UserTurn",
     "Verdict",
+    "Workflow",
+    "WorkflowResult",
     "__version__",
     "build_backend",
+    "build_stack",
+    "call_role",
+    "call_role_sync",
+    "complete_typed",
+    "evaluate",
+    "evaluate_sync",
+    "field",
+    "load_dataset",
+    "load_pdl",
+    "load_workflow",
+    "open_store",
+    "quorum",
+    "run_durable",
 ]
 
 
@@ -97,8 +155,20 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - static view of the lazy names
     from agentflow.backends.base import Backend, ChatMessage, ChatRequest, ChatResponse, ToolCall, ToolDef
     from agentflow.backends.registry import build_backend
-    from agentflow.errors import AgentflowError, BudgetExceeded, RunError, UserError
+    from agentflow.backends.structured import complete_typed
+    from agentflow.backends.wrappers import build_stack
+    from agentflow.errors import (
+        AgentflowError,
+        BudgetExceeded,
+        GraphBuildError,
+        RunError,
+        StepBudgetExceeded,
+        UserError,
+    )
+    from agentflow.eval.dataset import load_dataset
+    from agentflow.eval.harness import evaluate, evaluate_sync
     from agentflow.events import Event, EventBus, JsonlTraceWriter
+    from agentflow.graph import ALL, END, FIRST, START, Graph, Joined, RunResult, field, quorum
     from agentflow.messages import (
         Action,
         AgentTurn,
@@ -116,4 +186,14 @@ if TYPE_CHECKING:  # pragma: no cover - static view of the lazy names
         UserTurn,
         Verdict,
     )
+    from agentflow.pdl import PdlDocument, load_pdl
+    from agentflow.pdl.executed import WorkflowResult
+    from agentflow.roles import RoleLibrary, call_role, call_role_sync
+    from agentflow.roles.spec import RoleSpec
+    from agentflow.runner.api import Workflow
+    from agentflow.runner.durable import run_durable
+    from agentflow.runner.executed import load_workflow
+    from agentflow.runner.guided import SessionResult
+    from agentflow.runner.models import ModelOptions
+    from agentflow.store import open_store
     from agentflow.tools.spec import ToolSpec
