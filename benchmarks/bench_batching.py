@@ -79,7 +79,8 @@ def run_here(spec: str, max_tokens: int, rounds: int) -> None:
     backend.close()
     print(
         f"{spec:<12} load {load_s:6.1f} s | one-by-one {seq:7.1f} tok/s | 8 concurrent {conc:7.1f} tok/s"
-        f" (batch of {size}) | ratio {conc / seq:5.2f}x"
+        f" (batch of {size}) | ratio {conc / seq:5.2f}x",
+        flush=True,
     )
 
 
@@ -102,7 +103,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     print(f"8 critic calls, {args.max_tokens} new tokens max each, greedy, best of {args.rounds} rounds; "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
     for spec in args.backend or ["local", "vllm:local"]:
         if spec.startswith("vllm:") and importlib.util.find_spec("vllm") is None:
             python = _vllm_python()

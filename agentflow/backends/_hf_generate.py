@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GenJob", "GenResult", "generate_batch"]
+__all__ = ["GenJob", "GenResult", "generate_batch", "stop_token_ids"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ def generate_batch(
     return results
 
 
-def _stop_ids(model: Any, tokenizer: Any) -> set[int]:
+def stop_token_ids(model: Any, tokenizer: Any) -> set[int]:
+    """The token ids that end an answer (the generation config's and the tokenizer's end tokens)."""
     ids: set[int] = set()
     for source in (getattr(model, "generation_config", None), tokenizer):
         value = getattr(source, "eos_token_id", None)
@@ -82,7 +83,7 @@ def _generate_group(model: Any, tokenizer: Any, jobs: list[GenJob], constrainer:
     import torch
 
     started = time.perf_counter()
-    stop_ids = _stop_ids(model, tokenizer)
+    stop_ids = stop_token_ids(model, tokenizer)
     pad_id = tokenizer.pad_token_id
     if pad_id is None:
         pad_id = min(stop_ids) if stop_ids else 0

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from agentflow.backends import _chat_format as fmt
-from agentflow.backends._hf_generate import GenJob, GenResult, generate_batch
+from agentflow.backends._hf_generate import GenJob, GenResult, generate_batch, stop_token_ids
 from agentflow.backends._spec_options import parse_options, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk, stream_via_complete
 from agentflow.backends.batching import MicroBatcher
@@ -65,7 +65,7 @@ class HFBackend:
         self.context_window = int(getattr(model.config, "max_position_embeddings", 0) or 0)
         self._constrainer: Any | None = None
         if constrain and _constrain.available():
-            stop = sorted(_stop_token_ids(model, tokenizer))
+            stop = sorted(stop_token_ids(model, tokenizer))
             vocab = int(getattr(model.config, "vocab_size", 0) or len(tokenizer))
             self._constrainer = _constrain.Constrainer(tokenizer, vocab, stop)
         self.batcher: MicroBatcher[GenJob, GenResult] = MicroBatcher(
@@ -149,17 +149,6 @@ class HFBackend:
 def _heavy(request: ChatRequest) -> bool:
     # Compiling a new grammar can take tens of milliseconds; keep it off the event loop.
     return request.response_schema is not None or fmt.uses_tools(request)
-
-
-def _stop_token_ids(model: Any, tokenizer: Any) -> set[int]:
-    ids: set[int] = set()
-    for source in (getattr(model, "generation_config", None), tokenizer):
-        value = getattr(source, "eos_token_id", None)
-        if isinstance(value, int):
-            ids.add(value)
-        elif isinstance(value, (list, tuple)):
-            ids.update(int(v) for v in value)
-    return ids
 
 
 def load_hf_model(path_or_id: str, *, dtype: str = "auto", device: str = "cpu") -> tuple[Any, Any]:
