@@ -14,6 +14,7 @@ Spec options: ``hf:PATH?dtype=float32&device=cpu&threads=2&max_batch=16&window_m
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
@@ -27,7 +28,7 @@ from agentflow.backends.batching import MicroBatcher
 from agentflow.errors import BackendError, BadRequest, ContextWindowExceeded, UserError
 from agentflow.messages import Usage
 
-__all__ = ["HF_OPTIONS", "HFBackend", "build_hf_backend", "from_spec", "load_hf_model"]
+__all__ = ["HF_OPTIONS", "HFBackend", "build_hf_backend", "from_spec", "load_hf_model", "require_local_extra"]
 
 HF_OPTIONS = ("dtype", "device", "threads", "max_batch", "window_ms", "max_new_tokens")
 
@@ -197,12 +198,26 @@ def backend_options(options: Mapping[str, str], spec: str) -> dict[str, Any]:
     }
 
 
+def require_local_extra(spec: str) -> None:
+    """Fail with one line (not a traceback) when torch/transformers are not installed.
+
+    Raises:
+        UserError: a package of the ``local`` extra is missing.
+    """
+    for module in ("torch", "transformers"):
+        if importlib.util.find_spec(module) is None:
+            raise UserError(
+                f"backend {spec!r} needs the Python package {module!r}", hint="pip install 'agentflow[local]'"
+            )
+
+
 def build_hf_backend(path: str, options: Mapping[str, str], *, name: str, spec: str) -> HFBackend:
     """Load ``path`` and wrap it with the spec's options (shared by ``hf:`` and ``local``).
 
     ``threads`` sets torch's intra-op threads for the whole process: on a busy machine one thread per
     free core beats torch's default, whose spinning threads slow down badly when cores are taken.
     """
+    require_local_extra(spec)
     threads = int(to_float(dict(options), "threads", 0, spec=spec))
     if threads > 0:
         import torch

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from agentflow.backends._spec_options import parse_options
-from agentflow.backends.hf import HF_OPTIONS, HFBackend, build_hf_backend
+from agentflow.backends.hf import HF_OPTIONS, HFBackend, build_hf_backend, require_local_extra
 from agentflow.errors import UserError
 
 __all__ = ["MODEL_NAME", "PACKAGE", "cache_root", "ensure_local_model", "find_packaged_gguf", "from_spec"]
@@ -129,6 +129,7 @@ def from_spec(rest: str, environ: Mapping[str, str]) -> HFBackend:
     if name.strip() not in ("", "smollm2"):
         raise UserError(f"unknown local model {name!r}", hint="use `local` (SmolLM2) or hf:PATH for another model")
     _, options = parse_options(f"smollm2?{query}" if query else "smollm2", HF_OPTIONS, prefix="local")
+    require_local_extra("local")  # before converting, which needs torch too
     override = environ.get("AGENTFLOW_LOCAL_MODEL")
     path = Path(override).expanduser() if override else ensure_local_model(environ)
     return build_hf_backend(str(path), options, name="local", spec=f"local:{rest}")

