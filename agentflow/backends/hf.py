@@ -174,6 +174,10 @@ def load_hf_model(path_or_id: str, *, dtype: str = "auto", device: str = "cpu") 
     torch_dtype: Any = dtype if dtype == "auto" else getattr(torch, dtype, None)
     if torch_dtype is None:
         raise UserError(f"unknown dtype {dtype!r}", hint="use dtype=auto, float32, bfloat16 or float16")
+    from transformers.utils import logging as hf_logging
+
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a 0.3 s load needs no progress bar on the user's terminal
     try:
         tokenizer: Any = AutoTokenizer.from_pretrained(source, **kwargs)
         model: Any = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, **kwargs)
@@ -182,6 +186,9 @@ def load_hf_model(path_or_id: str, *, dtype: str = "auto", device: str = "cpu") 
             f"cannot load HF model {path_or_id!r}: {str(exc).splitlines()[0]}",
             hint="give a local model directory, a .gguf file, or a hub id already in the HF cache",
         ) from None
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
     model.to(device)
     model.eval()
     if tokenizer.chat_template is None:
