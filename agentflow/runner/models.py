@@ -171,8 +171,13 @@ class RunModels:
         self._adopted: dict[int, Backend] = {}
 
     def build(self, spec: str, *, roles: set[str] | None = None) -> ModelStack:
-        """The stack for ``spec`` (built once per spec and script roles, then shared)."""
-        key = (spec, frozenset(roles) if roles is not None else None)
+        """The stack for ``spec`` (built once per spec, then shared by every role that names it).
+
+        ``roles`` only tells a ``scripted:`` backend whom it speaks for, so only scripts are told apart
+        by it: two roles that name the same local model share one loaded copy and batch together.
+        """
+        scripted = spec.strip().lower().startswith("scripted")
+        key = (spec, frozenset(roles) if roles is not None and scripted else None)
         if key not in self._stacks:
             self._stacks[key] = self._make(spec, roles)
         return self._stacks[key]

@@ -30,7 +30,16 @@ def test_stacks_are_built_once_per_spec_and_share_the_ledger() -> None:
     assert per_role("judge") is not per_role("critic")
     assert per_role("judge").position == 0  # the script's cursor shows through the stack
     assert models.budget is not None and models.budget.max_calls == 10
-    assert len(models.backends()) == 3
+    assert len(models.backends()) == 2  # "test" once (whatever role asked), the script once
+
+
+def test_roles_naming_the_same_model_share_one_copy() -> None:
+    """`--backend critic=local --backend judge=local` must load the model once (so the calls batch)."""
+    models = RunModels(ModelOptions())
+    per_role = models.for_roles({"*": "test", "critic": "test", "judge": "test"})
+    assert per_role("critic") is per_role("judge") is per_role("refiner")
+    scripts = models.for_roles({"critic": f"scripted:{AGENT_SCRIPT}", "judge": f"scripted:{AGENT_SCRIPT}"})
+    assert scripts("critic") is not scripts("judge")  # a script speaks only for the role that names it
 
 
 async def test_one_budget_spans_every_role_of_an_executed_run() -> None:
