@@ -8,6 +8,7 @@ are split at top-level commas; FlowAgent's single list argument ``API.x([a, b])`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from agentflow.pdl.ast import Arg, Call, CallKind, Span, Target
@@ -114,23 +115,35 @@ def match_call(text: str, start: int = 0) -> CallMatch | None:
     return cm
 
 
-def split_top(text: str, sep: str = ",") -> list[tuple[int, str]]:
-    """Split at top-level separators (outside brackets and strings): ``(offset, piece)`` pairs."""
-    out: list[tuple[int, str]] = []
+def scan_top(text: str) -> Iterator[tuple[int, str, int]]:
+    """``(offset, char, depth)`` for every character outside string literals.
+
+    ``depth`` is the bracket depth after the character (an opening bracket counts itself, a closing
+    one is already uncounted), so separators at ``depth == 0`` are top-level. A quote with no closing
+    partner on the line is an ordinary character (prose such as ``don't`` must not swallow the rest).
+    """
     depth = 0
     quote: str | None = None
-    start = 0
     for i, ch in enumerate(text):
         if quote:
             if ch == quote:
                 quote = None
         elif ch in "\"'" and text.find(ch, i + 1) != -1:
             quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif depth == 0 and (ch == sep or (sep == "," and ch == "，")):
+        else:
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+            yield i, ch, depth
+
+
+def split_top(text: str, sep: str = ",") -> list[tuple[int, str]]:
+    """Split at top-level separators (outside brackets and strings): ``(offset, piece)`` pairs."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    for i, ch, depth in scan_top(text):
+        if depth == 0 and (ch == sep or (sep == "," and ch == "，")):
             out.append((start, text[start:i]))
             start = i + 1
     out.append((start, text[start:]))

@@ -33,7 +33,7 @@ from agentflow.pdl.ast import (
     Text,
     While,
 )
-from agentflow.pdl.calls import build_call, find_calls, match_call, split_top
+from agentflow.pdl.calls import build_call, find_calls, match_call, scan_top, split_top
 from agentflow.pdl.diagnostics import Diagnostic, Severity
 from agentflow.pdl.expr import ExprSyntaxError, parse_expr
 from agentflow.pdl.lines import LineMap, LogicalLine, logical_lines
@@ -261,26 +261,13 @@ class _Parser:
 
 def _find_assign(text: str) -> int | None:
     """Offset of the top-level ``=`` that is an assignment (not ``==``, ``<=``, ``>=``, ``!=``)."""
-    depth = 0
-    quote: str | None = None
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'" and text.find(ch, i + 1) != -1:
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif ch == "=" and depth == 0:
+    for i, ch, depth in scan_top(text):
+        if depth < 0:
+            return None
+        if ch == "=" and depth == 0:
             prev = text[i - 1] if i else ""
             nxt = text[i + 1] if i + 1 < len(text) else ""
-            if prev not in "=!<>" and nxt != "=":
-                return i
-            return None
+            return i if prev not in "=!<>" and nxt != "=" else None
     return None
 
 
