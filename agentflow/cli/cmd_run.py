@@ -103,12 +103,14 @@ def _handle(args: argparse.Namespace) -> int:
     inputs = parse_inputs(args.input)
     doc = load_pdl(args.file, tools_spec=args.tools_spec)
     if doc.mode == "executed":
-        if getattr(args, "store", None):
-            raise UserError("--store (durable runs) is not supported for executed workflows yet",
-                            hint="drop --store, or run the graph with agentflow.runner.durable_graph.run_graph_durable")
         from agentflow.runner.executed import run_executed_from_cli  # type: ignore[import-not-found]
 
-        code: int = run_executed_from_cli(args, doc)
+        meta = None
+        if getattr(args, "store", None) and not getattr(args, "resume", False):
+            from agentflow.cli.cmd_resume import run_meta
+
+            meta = run_meta(args)  # durable run: what `agentflow resume` needs to rebuild it
+        code: int = run_executed_from_cli(args, doc, meta)
         return code
     return asyncio.run(_run_guided(args, doc, inputs))
 

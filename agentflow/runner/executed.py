@@ -18,7 +18,7 @@ import asyncio
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentflow._ids import new_id
 from agentflow.backends.base import Backend
@@ -31,8 +31,12 @@ from agentflow.redact import Redactor, secret_env_values
 from agentflow.roles.loader import RoleLibrary, builtin_roles_dir
 from agentflow.runner.executed_tools import BUILTIN_TOOL_NAMES, builtin_tools
 from agentflow.runner.models import ModelOptions, RunModels
+from agentflow.store import RunStore
 from agentflow.tools.binding import ToolBinding
 from agentflow.tools.python_file import PythonTool, load_python_tools
+
+if TYPE_CHECKING:
+    from agentflow.runner.durable_executed import DurableExecution
 
 __all__ = ["Orchestration", "load_workflow", "run_executed_from_cli"]
 
@@ -62,35 +66,92 @@ class Orchestration:
         run_id: str | None = None,
         environ: Mapping[str, str] | None = None,
         models: ModelOptions | RunModels | None = None,
+        durable: DurableExecution | None = None,
     ) -> WorkflowResult:
         """Run once. ``sinks`` receive every event (when no ``bus`` is given).
 
         ``models``: :class:`~agentflow.runner.models.ModelOptions` (retries, fallback, cache,
         record/replay, a run budget over all roles, prices) or a :class:`RunModels` you own; the
         ledger's totals go into the ``workflow_end`` event as ``models``.
+
+        ``durable``: run (or continue) durably — a snapshot after every step, model answers and tool
+        calls journaled (see :meth:`run_durable`, which builds it from a store).
         """
-        rid = run_id or (bus.run_id if bus is not None else new_id("run"))
-        events = bus if bus is not None else EventBus(rid, list(sinks))
+        rid = durable.run_id if durable is not None else (
+            run_id or (bus.run_id if bus is not None else new_id("run")))
+        if durable is not None and bus is None:
+            events = durable.bus(sinks)
+        else:
+            events = bus if bus is not None else EventBus(rid, list(sinks))
         env_vars = os.environ if environ is None else environ
         own = not isinstance(models, RunModels)
         run_models = models if isinstance(models, RunModels) else RunModels(
             models, environ=env_vars, base_dir=self.base_dir, redactor=Redactor(secret_env_values(env_vars)))
         try:
-            tools = {**builtin_tools(Path.cwd(), run_id=rid), **self.tools}
+            tools: dict[str, ToolBinding] = {**builtin_tools(Path.cwd(), run_id=rid), **self.tools}
             specs = {api.name: api.spec for api in self.compiled.doc.apis}
-            env = ExecEnv(self.compiled.library, run_models.for_roles(backend), tools, budgets or Budgets(),
-                          tool_specs=specs)
-            result = await self.compiled.run(inputs, env, bus=events, run_id=rid)
+            backend_for = run_models.for_roles(backend)
+            if durable is not None:
+                backend_for, tools = durable.backends(backend_for), durable.tools(tools, specs)
+            env = ExecEnv(self.compiled.library, backend_for, tools, budgets or Budgets(), tool_specs=specs)
+            if durable is not None:
+                result = await self.compiled.run(inputs, env, bus=events, run_id=rid, checkpoint=durable.checkpoint,
+                                                 snapshot=durable.snapshot)
+            else:
+                result = await self.compiled.run(inputs, env, bus=events, run_id=rid)
             events.emit("workflow_end", workflow=self.name, status=result.status, notes=result.notes,
                         totals={"calls": result.usage.calls, "input_tokens": result.usage.input_tokens,
                                 "output_tokens": result.usage.output_tokens, "cost_usd": result.usage.cost_usd},
                         models=run_models.totals(), reason=result.reason)
             if result.ok:
                 run_models.check_consumed()
+            if durable is not None:
+                durable.finish(result)
             return result
         finally:
             if own:
                 await run_models.aclose()
+
+    async def run_durable(
+        self,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        store: RunStore | str | Path,
+        run_id: str,
+        resume: bool = False,
+        approve: bool | None = None,
+        force: bool = False,
+        require_approval: Iterable[str] = (),
+        meta: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> WorkflowResult:
+        """:meth:`run` durably in ``store`` as ``run_id``; ``resume=True`` continues a killed or paused run.
+
+        A new run records ``inputs`` (and ``meta``) with the run; a resumed one reuses the recorded
+        inputs when none are given. Pass the same ``backend`` and tools on resume. The run's status
+        in the store (``completed``, ``paused``, ``failed``) follows the result; a result whose
+        ``error`` is a :class:`~agentflow.store.PauseRun` waits for ``approve=True/False``.
+        """
+        from agentflow.runner.durable_executed import DurableExecution
+        from agentflow.store import Sealer, open_store
+
+        env_vars = os.environ if kwargs.get("environ") is None else kwargs["environ"]
+        redactor = Redactor(secret_env_values(env_vars),
+                            {f for api in self.compiled.doc.apis for f in api.spec.secret_fields})
+        owned = isinstance(store, str | Path)
+        db: RunStore = open_store(store, redactor=redactor, sealer=Sealer.from_env(env_vars)) \
+            if isinstance(store, str | Path) else store
+        try:
+            full = {**dict(meta or {}), "workflow": self.name, "inputs": dict(inputs or {})}
+            durable = DurableExecution.open(db, run_id, resume=resume, meta=full, approve=approve, force=force,
+                                            require_approval=list(require_approval), redactor=redactor)
+            if inputs is None:
+                recorded = db.require_run(run_id).meta.get("inputs")
+                inputs = dict(recorded) if isinstance(recorded, Mapping) else {}
+            return await self.run(inputs, run_id=run_id, durable=durable, **kwargs)
+        finally:
+            if owned:
+                db.close()
 
     def run_sync(self, inputs: Mapping[str, Any], **kwargs: Any) -> WorkflowResult:
         """:meth:`run` for synchronous code."""
@@ -153,10 +214,12 @@ def _inputs(values: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def run_executed_from_cli(args: Any, doc: PdlDocument) -> int:
+def run_executed_from_cli(args: Any, doc: PdlDocument, meta: Mapping[str, Any] | None = None) -> int:
     """``agentflow run`` for an executed document: run, print the result and the per-role table.
 
-    Returns 0 when the run completed, 1 otherwise (the reason is printed).
+    With ``--store`` the run is durable (``meta``: what ``agentflow resume`` needs to rebuild it;
+    ``args.resume`` continues it). Returns 0 when the run completed or paused, 1 otherwise (the
+    reason is printed).
     """
     from agentflow.runner.executed_report import print_report
 
@@ -167,13 +230,18 @@ def run_executed_from_cli(args: Any, doc: PdlDocument) -> int:
     # tokens, cost and calls are one run budget enforced by the model stacks (RunModels); the time
     # limit also bounds the whole graph (tools included)
     budgets = Budgets(timeout_s=getattr(args, "timeout", None))
+    inputs = _inputs(getattr(args, "input", None) or [])
+    options = {"backend": plan, "budgets": budgets, "models": ModelOptions.from_args(args)}
+    if getattr(args, "store", None):
+        from agentflow.runner.durable_executed import run_from_cli
+
+        return run_from_cli(wf, args, inputs, options, dict(meta or {}))
     sinks: list[EventSink] = []
     writer = JsonlTraceWriter(args.trace) if getattr(args, "trace", None) else None
     if writer is not None:
         sinks.append(writer)
     try:
-        result = wf.run_sync(_inputs(getattr(args, "input", None) or []), backend=plan, budgets=budgets, sinks=sinks,
-                             run_id=getattr(args, "run_id", None), models=ModelOptions.from_args(args))
+        result = wf.run_sync(inputs, sinks=sinks, run_id=getattr(args, "run_id", None), **options)
     finally:
         if writer is not None:
             writer.close()

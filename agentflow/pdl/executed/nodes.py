@@ -9,6 +9,7 @@ Parallel branches receive the same frame and a join node merges the variables ea
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
@@ -32,7 +33,7 @@ from agentflow.pdl.executed.program import (
 from agentflow.pdl.expr import Expr, ExprError, evaluate, unparse
 from agentflow.roles.render import to_jsonable
 
-__all__ = ["Frame", "JoinNode", "StepNode", "eval_at"]
+__all__ = ["CURRENT_STEP", "Frame", "JoinNode", "StepNode", "eval_at"]
 
 
 class Frame(Message):
@@ -67,6 +68,11 @@ def eval_at(expr: Expr, frame: Frame, where: str) -> Any:
 Work = Callable[[Frame, RunContext], Awaitable[Frame]]
 
 
+CURRENT_STEP: ContextVar[tuple[str, Frame] | None] = ContextVar("agentflow_pdl_step", default=None)
+"""The node running in this task and its input frame: durable runs key role and tool calls by it
+(a node re-run after a crash sees the same frame, so its calls find their journaled outcomes)."""
+
+
 class StepNode:
     """One graph node: ``Frame -> Frame`` running ``work``."""
 
@@ -78,7 +84,11 @@ class StepNode:
         self._work = work
 
     async def call(self, message: Frame, ctx: RunContext) -> Frame:
-        return await self._work(message, ctx)
+        token = CURRENT_STEP.set((self.name, message))
+        try:
+            return await self._work(message, ctx)
+        finally:
+            CURRENT_STEP.reset(token)
 
 
 class JoinNode:

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from agentflow._ids import new_id
 from agentflow.errors import Location, UserError
 from agentflow.events import EventBus
+from agentflow.graph import Checkpoint, Snapshot
 from agentflow.messages import Message, Usage
 from agentflow.pdl.document import PdlDocument
 from agentflow.pdl.executed.compile import build_graph
@@ -155,14 +156,20 @@ class ExecutedWorkflow:
         return value
 
     async def run(
-        self, inputs: Mapping[str, Any], env: ExecEnv, *, bus: EventBus | None = None, run_id: str | None = None
+        self, inputs: Mapping[str, Any], env: ExecEnv, *, bus: EventBus | None = None, run_id: str | None = None,
+        checkpoint: Checkpoint | None = None, snapshot: Snapshot | None = None,
     ) -> WorkflowResult:
-        """Run once with ``inputs`` (coerced) using ``env``'s backends and tools."""
+        """Run once with ``inputs`` (coerced) using ``env``'s backends and tools.
+
+        ``checkpoint`` receives the graph's snapshot after every step; ``snapshot`` continues a run
+        from one (durable runs, :mod:`agentflow.runner.durable_executed`).
+        """
         rid = run_id or (bus.run_id if bus is not None else new_id("run"))
         frame = Frame(vars=self.coerce_inputs(inputs))
         compiled = build_graph(self.program, env).build()
-        result = await compiled.run(frame, run_id=rid, bus=bus, max_steps=env.budgets.max_steps,
-                                    timeout=env.budgets.timeout_s)
+        result = await compiled.run(None if snapshot is not None else frame, snapshot=snapshot, run_id=rid, bus=bus,
+                                    max_steps=env.budgets.max_steps, timeout=env.budgets.timeout_s,
+                                    checkpoint=checkpoint)
         final = next((m for m in reversed(result.outputs) if isinstance(m, Frame)), None)
         variables = dict(final.vars) if final is not None else {}
         if final is not None and final.returned:
