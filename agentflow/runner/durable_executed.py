@@ -21,22 +21,27 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
+
+from pydantic import ValidationError
 
 from agentflow._ids import stable_hash
 from agentflow.backends.base import Backend, ChatRequest, ChatResponse, StreamChunk
 from agentflow.errors import UserError
 from agentflow.events import EventBus, EventSink
-from agentflow.graph import Snapshot
+from agentflow.graph import Pending, Snapshot
 from agentflow.pdl.executed import WorkflowResult
 from agentflow.pdl.executed.nodes import CURRENT_STEP
 from agentflow.redact import Redactor
+from agentflow.roles.types import TypeRegistry
 from agentflow.runner.durable import _still_driving, owner_id
 from agentflow.store import LLM_TOOL, PauseRun, RunRecorder, RunStore, ToolJournal, call_key
 from agentflow.tools.binding import ToolBinding
 from agentflow.tools.spec import ToolSpec
 
-__all__ = ["DurableExecution", "JournaledRoleBackend", "JournaledTool", "ReplayedToolError", "run_from_cli"]
+__all__ = ["DurableExecution", "JournaledRoleBackend", "JournaledTool", "ReplayedToolError", "rehydrate",
+           "run_from_cli"]
 
 # built-in tools that only read (safe to run again when a crash cut them off)
 _IDEMPOTENT_BUILTINS = frozenset({"run_tests", "template_guidance"})
@@ -312,3 +317,33 @@ def run_from_cli(wf: Any, args: Any, inputs: Mapping[str, Any], options: Mapping
         return 0
     print_report(result, quiet=bool(getattr(args, "quiet", False)))
     return 0 if result.ok else 1
+
+
+def rehydrate(snapshot: Snapshot, types: TypeRegistry) -> Snapshot:
+    """The snapshot with the role outputs inside its frames as messages again, not JSON dicts.
+
+    A :class:`~agentflow.pdl.executed.nodes.Frame` keeps its variables as ``Any``; its JSON form loses
+    which values were messages. Builtins such as ``issues(...)`` and ``texts(...)`` read message
+    attributes, so a resumed run must see the same types as the uninterrupted one.
+    """
+
+    def value(v: Any) -> Any:
+        if isinstance(v, list):
+            return [value(x) for x in v]
+        if not isinstance(v, dict):
+            return v
+        kind = v.get("kind")
+        cls = types.get(kind) if isinstance(kind, str) else None
+        if cls is not None:
+            try:
+                return cls.model_validate(v)
+            except ValidationError:
+                return v
+        return {k: value(x) for k, x in v.items()}
+
+    def pend(p: Pending) -> Pending:
+        return Pending(p.node, p.kind, value(p.data), p.source)
+
+    return replace(snapshot, pending=tuple(pend(p) for p in snapshot.pending),
+                   joins={k: tuple(pend(p) for p in v) for k, v in snapshot.joins.items()},
+                   outputs=tuple(pend(p) for p in snapshot.outputs))

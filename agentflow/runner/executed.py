@@ -95,8 +95,11 @@ class Orchestration:
                 backend_for, tools = durable.backends(backend_for), durable.tools(tools, specs)
             env = ExecEnv(self.compiled.library, backend_for, tools, budgets or Budgets(), tool_specs=specs)
             if durable is not None:
+                from agentflow.runner.durable_executed import rehydrate
+
+                snap = rehydrate(durable.snapshot, self.compiled.library.types) if durable.snapshot else None
                 result = await self.compiled.run(inputs, env, bus=events, run_id=rid, checkpoint=durable.checkpoint,
-                                                 snapshot=durable.snapshot)
+                                                 snapshot=snap)
             else:
                 result = await self.compiled.run(inputs, env, bus=events, run_id=rid)
             events.emit("workflow_end", workflow=self.name, status=result.status, notes=result.notes,

@@ -21,6 +21,7 @@ import pytest
 from agentflow.backends.base import ChatRequest
 from agentflow.errors import UserError
 from agentflow.events import Event
+from agentflow.messages import Answer
 from agentflow.runner.executed import Orchestration, load_workflow
 from agentflow.store import open_store
 from agentflow.testing import FunctionBackend
@@ -90,17 +91,21 @@ def test_sampling_answers_are_replayed_after_a_crash_mid_fan_out(tmp_path: Path,
     assert _in_child(first) == -signal.SIGKILL
     with open_store(db) as store:
         assert store.require_run("s1").status == "running"
-        drafts = [json.loads(e.result["text"])["text"] for e in store.journal("s1") if e.args.get("role") == "solver"]
+        journal = store.journal("s1")
+    drafts = [json.loads(e.result["text"])["text"] for e in journal if e.args.get("role") == "solver"]
+    cut_lookup = any(e.tool == "lookup" and e.status == "started" for e in journal)
     assert len(drafts) == 1 and drafts[0].startswith("draft ")
     result = asyncio.run(_workflow().run_durable(store=db, run_id="s1", resume=True,
                                                  backend={**BACKENDS, "solver": _sampling_solver()}))
     assert result.ok, result.reason
-    draft = result.variables["draft"]  # restored from the snapshot: plain JSON data (see docs/durable.md)
-    assert draft["text"] == drafts[0]  # the answer given before the crash, not a new one
+    draft = result.variables["draft"]  # restored from the snapshot as the message it was
+    assert isinstance(draft, Answer) and draft.text == drafts[0]  # the answer given before the crash, not a new one
     lines = [json.loads(line) for line in effects.read_text().splitlines()]
     audits = [e for e in lines if e["tool"] == "notify" and e["args"]["channel"] == "audit"]
     assert audits == [{"tool": "notify", "args": {"channel": "audit", "text": drafts[0]}}]  # once, same text
-    assert Counter(e["tool"] for e in lines) == Counter({"notify": 3, "lookup": 1})
+    tools = Counter(e["tool"] for e in lines)
+    # the idempotent lookup (a worker thread beside notify) runs again only if the kill cut it off
+    assert tools["notify"] == 3 and tools["lookup"] in ((1, 2) if cut_lookup else (1,))
     assert result.output == "revision two: exactly 42 apples"
     with open_store(db) as store:
         assert store.require_run("s1").status == "completed"
