@@ -230,3 +230,22 @@ def test_resume_mistakes_are_one_line_user_errors(
         assert fork_run(args, env=_env(tmp_path), cwd=tmp_path) == 2, args
         err = (tmp_path / "stderr.log").read_text()
         assert expected in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_planted_secrets_never_reach_a_written_file(
+    fork_run: ForkRun, reference: dict[str, Any], tmp_path: Path
+) -> None:
+    """An environment secret passed in an input and a token in a tool result: not in the store, the trace or
+    the console, across a crash and a resume (the store key seals the originals, so the resume is exact)."""
+    env_secret, token = "planted-env-secret-5e1d", "tok-planted-result-93af"
+    env = _env(tmp_path, REVIEW_API_KEY=env_secret, AF_PLANTED_TOKEN=token,
+               AGENTFLOW_STORE_KEY="test-store-key-77c1d0a9e4b2f6c8")
+    args = [a if a != "question=apples" else f"question=apples {env_secret}" for a in _run_args(tmp_path)]
+    assert fork_run(args, env=env, cwd=tmp_path, kill_at=40) == -9
+    assert fork_run(_resume_args(tmp_path), env=env, cwd=tmp_path) == 0, (tmp_path / "stderr.log").read_text()
+    assert _final(tmp_path)["status"] == "completed"
+    written = [p for p in tmp_path.iterdir() if p.is_file() and p.name != "effects.log"]
+    assert {"runs.db", "trace.jsonl", "stdout.log"} <= {p.name for p in written}
+    for path in written:
+        data = path.read_bytes()
+        assert env_secret.encode() not in data and token.encode() not in data, path.name
