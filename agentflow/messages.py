@@ -96,7 +96,9 @@ class Plan(Message):
     """An ordered list of steps a planner proposes."""
 
     kind: Literal["plan"] = "plan"
-    steps: list[PlanStep]
+    # Bounded so constrained decoding must close the list: a small model otherwise repeats steps until
+    # its token limit cuts the JSON. Twelve steps is past any plan worth executing before re-planning.
+    steps: list[PlanStep] = Field(max_length=12)
     rationale: str = ""
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from agentflow._ids import new_id
 from agentflow.backends.base import ChatMessage, ChatRequest, ToolCall, ToolDef
 
-__all__ = ["extract_json", "output_schema", "parse_output", "template_messages", "uses_tools"]
+__all__ = ["decodable", "extract_json", "output_schema", "parse_output", "template_messages", "uses_tools"]
 
 
 def uses_tools(request: ChatRequest) -> bool:
@@ -60,7 +60,39 @@ def output_schema(request: ChatRequest) -> dict[str, Any] | None:
                 }
             )
         return options[0] if len(options) == 1 else {"anyOf": options}
-    return request.response_schema
+    return decodable(request.response_schema) if request.response_schema is not None else None
+
+
+def _is_open(schema: Any) -> bool:
+    """A schema that admits any JSON object or value (``{}``, ``dict[str, Any]``): no fixed shape."""
+    if not isinstance(schema, dict):
+        return False
+    if not schema or set(schema) <= {"title", "description", "default"}:
+        return True
+    return schema.get("type") == "object" and not schema.get("properties") and \
+        schema.get("additionalProperties", True) not in (False,) and not isinstance(
+            schema.get("additionalProperties"), dict)
+
+
+def decodable(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` minus its *optional* open-ended properties (``data: dict[str, Any] = {}``), recursively.
+
+    Under constrained decoding an open object has no end a weak model must reach: SmolLM2 nests
+    inside ``Answer.data`` until the token limit cuts the JSON. Leaving such optional fields out of
+    the grammar keeps every output valid for the original schema (the field takes its default).
+    """
+    out = dict(schema)
+    props = schema.get("properties")
+    if isinstance(props, dict):
+        required = set(schema.get("required", ()))
+        out["properties"] = {name: decodable(sub) if isinstance(sub, dict) else sub for name, sub in props.items()
+                             if name in required or not _is_open(sub)}
+    for key in ("$defs", "definitions"):
+        if isinstance(schema.get(key), dict):
+            out[key] = {name: decodable(sub) for name, sub in schema[key].items()}
+    if isinstance(schema.get("items"), dict):
+        out["items"] = decodable(schema["items"])
+    return out
 
 
 def _system_addendum(request: ChatRequest) -> str:
@@ -74,7 +106,7 @@ def _system_addendum(request: ChatRequest) -> str:
             lines.append('To reply without a tool, answer only {"content": "your reply"}.')
         return "\n".join(lines)
     if request.response_schema is not None:
-        schema = json.dumps(request.response_schema, ensure_ascii=False, sort_keys=True)
+        schema = json.dumps(decodable(request.response_schema), ensure_ascii=False, sort_keys=True)
         return f"Answer only with a JSON object matching this JSON Schema: {schema}"
     return ""
 

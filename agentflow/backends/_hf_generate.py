@@ -29,6 +29,7 @@ class GenJob:
     seed: int | None = None
     grammar: Any | None = None  # a compiled xgrammar grammar, or None for free text
     stop: tuple[str, ...] = ()
+    repetition_penalty: float = 1.0  # > 1 discourages loops (small models repeat a phrase until the limit)
 
 
 @dataclass(frozen=True)
@@ -43,15 +44,15 @@ class GenResult:
     batch_size: int
 
 
-def _group_key(job: GenJob) -> tuple[float, int | None]:
-    return (round(job.temperature, 6), job.seed if job.temperature > 0 else None)
+def _group_key(job: GenJob) -> tuple[float, int | None, float]:
+    return (round(job.temperature, 6), job.seed if job.temperature > 0 else None, job.repetition_penalty)
 
 
 def generate_batch(
     model: Any, tokenizer: Any, jobs: Sequence[GenJob], *, constrainer: Any | None = None
 ) -> list[GenResult | BaseException]:
     """Serve ``jobs`` (any mix of settings) and return one result per job, in order."""
-    groups: dict[tuple[float, int | None], list[int]] = {}
+    groups: dict[tuple[float, int | None, float], list[int]] = {}
     for index, job in enumerate(jobs):
         groups.setdefault(_group_key(job), []).append(index)
     results: list[GenResult | BaseException] = [RuntimeError("not generated")] * len(jobs)
@@ -109,6 +110,8 @@ def _generate_group(model: Any, tokenizer: Any, jobs: list[GenJob], constrainer:
             torch.manual_seed(first.seed)
     else:
         kwargs.update(do_sample=False, temperature=None, top_k=None, top_p=None)
+    if first.repetition_penalty != 1.0:
+        kwargs["repetition_penalty"] = first.repetition_penalty
     if constrainer is not None and any(j.grammar is not None for j in jobs):
         kwargs["logits_processor"] = [constrainer.processor([j.grammar for j in jobs])]
     with torch.inference_mode():

@@ -8,7 +8,8 @@ loop stays free. Typed outputs and tool calls are decoded under a JSON-Schema gr
 when it is installed; otherwise the schema is only described in the prompt and the caller's
 validation and repair loop has to catch mistakes (``constrained`` says which applies).
 
-Spec options: ``hf:PATH?dtype=float32&device=cpu&threads=2&max_batch=16&window_ms=10&max_new_tokens=512``.
+Spec options: ``hf:PATH?dtype=float32&device=cpu&threads=2&max_batch=16&window_ms=10&max_new_tokens=512``
+(and ``repetition_penalty=1.1``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from agentflow.messages import Usage
 
 __all__ = ["HF_OPTIONS", "HFBackend", "build_hf_backend", "from_spec", "load_hf_model", "require_local_extra"]
 
-HF_OPTIONS = ("dtype", "device", "threads", "max_batch", "window_ms", "max_new_tokens")
+HF_OPTIONS = ("dtype", "device", "threads", "max_batch", "window_ms", "max_new_tokens", "repetition_penalty")
 
 
 class HFBackend:
@@ -44,6 +45,7 @@ class HFBackend:
         window_s: how long a request waits for others to share its batch.
         max_new_tokens: the default answer length when a request sets no ``max_tokens``.
         constrain: use grammar-constrained decoding for schemas and tools when xgrammar is installed.
+        repetition_penalty: HF's penalty on tokens already generated (1.0 = off).
     """
 
     def __init__(
@@ -56,6 +58,7 @@ class HFBackend:
         window_s: float = 0.01,
         max_new_tokens: int = 512,
         constrain: bool = True,
+        repetition_penalty: float = 1.0,
     ) -> None:
         from agentflow.backends import _constrain
 
@@ -63,6 +66,7 @@ class HFBackend:
         self.model = model
         self.tokenizer = tokenizer
         self.max_new_tokens = max_new_tokens
+        self.repetition_penalty = repetition_penalty
         self.context_window = int(getattr(model.config, "max_position_embeddings", 0) or 0)
         self._constrainer: Any | None = None
         if constrain and _constrain.available():
@@ -114,6 +118,7 @@ class HFBackend:
             seed=request.seed,
             grammar=grammar,
             stop=request.stop,
+            repetition_penalty=self.repetition_penalty,
         )
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
@@ -218,7 +223,9 @@ def require_local_extra(spec: str) -> None:
             )
 
 
-def build_hf_backend(path: str, options: Mapping[str, str], *, name: str, spec: str) -> HFBackend:
+def build_hf_backend(
+    path: str, options: Mapping[str, str], *, name: str, spec: str, repetition_penalty: float = 1.0
+) -> HFBackend:
     """Load ``path`` and wrap it with the spec's options (shared by ``hf:`` and ``local``).
 
     ``threads`` sets torch's intra-op threads for the whole process: on a busy machine one thread per
@@ -233,7 +240,8 @@ def build_hf_backend(path: str, options: Mapping[str, str], *, name: str, spec: 
     model, tokenizer = load_hf_model(
         path, dtype=options.get("dtype", "auto") or "auto", device=options.get("device", "cpu") or "cpu"
     )
-    return HFBackend(model, tokenizer, name=name, **backend_options(options, spec))
+    penalty = to_float(dict(options), "repetition_penalty", repetition_penalty, spec=spec)
+    return HFBackend(model, tokenizer, name=name, repetition_penalty=penalty, **backend_options(options, spec))
 
 
 def from_spec(rest: str, environ: Mapping[str, str]) -> HFBackend:

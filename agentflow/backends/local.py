@@ -123,6 +123,9 @@ def ensure_local_model(environ: Mapping[str, str], *, module: str = _MODULE, qui
     return target
 
 
+LOCAL_REPETITION_PENALTY = 1.15
+
+
 def from_spec(rest: str, environ: Mapping[str, str]) -> HFBackend:
     """``local[:?options]`` -> an :class:`~agentflow.backends.hf.HFBackend` serving SmolLM2."""
     name, _, query = rest.partition("?")
@@ -132,4 +135,7 @@ def from_spec(rest: str, environ: Mapping[str, str]) -> HFBackend:
     require_local_extra("local")  # before converting, which needs torch too
     override = environ.get("AGENTFLOW_LOCAL_MODEL")
     path = Path(override).expanduser() if override else ensure_local_model(environ)
-    return build_hf_backend(str(path), options, name="local", spec=f"local:{rest}")
+    # SmolLM2-135M repeats a phrase inside a JSON string until the token limit cuts it; a mild penalty
+    # (overridable: local:?repetition_penalty=1.0) lets constrained outputs close.
+    return build_hf_backend(str(path), options, name="local", spec=f"local:{rest}",
+                            repetition_penalty=LOCAL_REPETITION_PENALTY)
