@@ -106,10 +106,10 @@ class Orchestration:
                         totals={"calls": result.usage.calls, "input_tokens": result.usage.input_tokens,
                                 "output_tokens": result.usage.output_tokens, "cost_usd": result.usage.cost_usd},
                         models=run_models.totals(), reason=result.reason)
+            if durable is not None:
+                durable.finish(result)  # the run's record first: a script left unused is the caller's error
             if result.ok:
                 run_models.check_consumed()
-            if durable is not None:
-                durable.finish(result)
             return result
         finally:
             if own:
