@@ -11,6 +11,7 @@ the same prompt gives alone (the tests check this).
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -110,10 +111,13 @@ def _generate_group(model: Any, tokenizer: Any, jobs: list[GenJob], constrainer:
             torch.manual_seed(first.seed)
     else:
         kwargs.update(do_sample=False, temperature=None, top_k=None, top_p=None)
+    processors: list[Any] = []
     if first.repetition_penalty != 1.0:
-        kwargs["repetition_penalty"] = first.repetition_penalty
+        processors.append(content_repetition_penalty(tokenizer, first.repetition_penalty, width))
     if constrainer is not None and any(j.grammar is not None for j in jobs):
-        kwargs["logits_processor"] = [constrainer.processor([j.grammar for j in jobs])]
+        processors.append(constrainer.processor([j.grammar for j in jobs]))
+    if processors:
+        kwargs["logits_processor"] = processors
     with torch.inference_mode():
         output = model.generate(**kwargs)
     seconds = time.perf_counter() - started
@@ -146,3 +150,40 @@ def _finish(
         seconds=seconds,
         batch_size=batch_size,
     )
+
+
+_STRUCTURE = {'"'}  # a string can always close (penalising `,` or `1` is what breaks "1, 1, 1" loops)
+
+
+@functools.lru_cache(maxsize=4)  # one entry per loaded tokenizer (a vocabulary scan, ~0.15 s)
+def _structural_ids(tokenizer: Any) -> Any:
+    """Ids of tokens that contain a quote or only whitespace (never penalised)."""
+    import torch
+
+    ids = [i for i in range(len(tokenizer))
+           if (text := tokenizer.decode([i])) and (not text.strip() or _STRUCTURE & set(text))]
+    return torch.tensor(ids, dtype=torch.long)
+
+
+def content_repetition_penalty(tokenizer: Any, penalty: float, prompt_width: int) -> Any:
+    """A repetition penalty over the *generated* tokens that never penalises a quote.
+
+    HF's own ``repetition_penalty`` counts the prompt too and punishes ``"`` like any word, so under a
+    JSON grammar a small model learns to avoid closing its strings. This one discourages repeating
+    what the answer already said (the loops SmolLM2 falls into) and leaves quotes and whitespace free.
+    """
+    import torch
+
+    exempt = _structural_ids(tokenizer)
+
+    def process(input_ids: Any, scores: Any) -> Any:
+        generated = input_ids[:, prompt_width:]
+        if generated.shape[1] == 0:
+            return scores
+        picked = torch.gather(scores, 1, generated)
+        penalised = torch.where(picked < 0, picked * penalty, picked / penalty)
+        keep = torch.isin(generated, exempt.to(generated.device))
+        scores = scores.scatter(1, generated, torch.where(keep, picked, penalised))
+        return scores
+
+    return process
