@@ -94,7 +94,7 @@ def test_reference_run_is_complete(reference: dict[str, Any]) -> None:
 
 
 def _crash_and_resume(fork_run: ForkRun, workdir: Path, kill_at: int, rerun: Counter[str] | None = None,
-                      **env: str) -> int:
+                      approve: bool = False, **env: str) -> int:
     """Run, killed after event ``kill_at``; resume. Returns the first run's exit code.
 
     ``rerun`` collects the effects of idempotent calls the kill cut off (after their effect, before
@@ -102,17 +102,19 @@ def _crash_and_resume(fork_run: ForkRun, workdir: Path, kill_at: int, rerun: Cou
 
     A kill while the side-effecting ``notify`` was running (it runs in a worker thread, beside the
     other branches) pauses the resumed run: nobody knows whether it took effect. The test plays the
-    human: ``--approve`` (run it again) when its effect is not in the log, ``--deny`` otherwise.
+    human: ``--approve`` (run it again) when its effect is not in the log, ``--deny`` otherwise; with
+    ``approve`` it always approves, and a notification that runs twice is counted in ``rerun``.
     """
     rerun = Counter() if rerun is None else rerun
     code = fork_run(_run_args(workdir), env=_env(workdir, **env), cwd=workdir, kill_at=kill_at)
     if code == 0:
         return 0
     assert code == -9, (workdir / "stderr.log").read_text()
-    return _resume_to_end(fork_run, workdir, rerun)
+    return _resume_to_end(fork_run, workdir, rerun, approve=approve)
 
 
-def _resume_to_end(fork_run: ForkRun, workdir: Path, rerun: Counter[str], kill_at: int = 0) -> int:
+def _resume_to_end(fork_run: ForkRun, workdir: Path, rerun: Counter[str], kill_at: int = 0,
+                   approve: bool = False) -> int:
     """Resume a killed run (and decide on a paused call); -9 when ``kill_at`` kills the resumed run too."""
     _count_cut_off(workdir, rerun)
     resumed = fork_run(_resume_args(workdir), env=_env(workdir), cwd=workdir, kill_at=kill_at)
@@ -126,7 +128,10 @@ def _resume_to_end(fork_run: ForkRun, workdir: Path, rerun: Counter[str], kill_a
         assert pause["reason"] == "interrupted_tool" and pause["tool"] == "notify", pause
         line = json.dumps({"args": pause["args"], "tool": "notify"}, sort_keys=True)
         _count_cut_off(workdir, rerun)
-        if line in _effects(workdir):  # it took effect: refuse to run it again; the run fails, once
+        took_effect = line in _effects(workdir)
+        if took_effect and approve:  # the human runs it again anyway: its effect appears twice
+            rerun[line] += 1
+        elif took_effect:  # it took effect: refuse to run it again; the run fails, once
             assert fork_run(_resume_args(workdir, "--deny"), env=_env(workdir), cwd=workdir) == 1
             assert "denied by a human reviewer" in _stdout(workdir)
             return DENIED
@@ -186,14 +191,25 @@ def test_killed_twice_in_a_row(fork_run: ForkRun, reference: dict[str, Any], tmp
     assert _effects(tmp_path) == reference["effects"] + rerun
 
 
+@pytest.mark.parametrize("hold_notify", [False, True], ids=["free", "notify-in-flight"])
 def test_killed_inside_an_idempotent_tool_runs_it_again(
-    fork_run: ForkRun, reference: dict[str, Any], tmp_path: Path
+    fork_run: ForkRun, reference: dict[str, Any], tmp_path: Path, hold_notify: bool
 ) -> None:
+    """The kill cuts off the lookup, which runs again on resume.
+
+    The notification running beside it may be cut off too, after its effect (forced with
+    ``notify-in-flight``; by chance on a loaded machine): then the resumed run pauses for it, and the
+    test approves running it again.
+    """
     rerun: Counter[str] = Counter()
-    assert _crash_and_resume(fork_run, tmp_path, 0, rerun, AF_KILL_IN_TOOL="lookup") == -9
+    env = {"AF_KILL_IN_TOOL": "lookup"} | ({"AF_HOLD_IN_TOOL": "notify"} if hold_notify else {})
+    assert _crash_and_resume(fork_run, tmp_path, 0, rerun, approve=True, **env) == -9
     assert _final(tmp_path) == reference["final"]
     lookup = json.dumps({"args": {"topic": "apples"}, "tool": "lookup"}, sort_keys=True)
-    assert rerun[lookup] >= 1 and set(rerun) == {lookup}  # the call cut off by the kill ran again
+    audit = json.dumps({"args": {"channel": "audit", "text": "test"}, "tool": "notify"}, sort_keys=True)
+    assert rerun[lookup] >= 1 and set(rerun) <= {lookup, audit}  # the call cut off by the kill ran again
+    if hold_notify:
+        assert rerun[audit] == 1 and "paused: tool call notify(" in _stdout(tmp_path)
     assert _effects(tmp_path) == reference["effects"] + rerun
 
 
