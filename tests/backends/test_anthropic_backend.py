@@ -107,7 +107,7 @@ FAULTS = [
                          if isinstance(v, dict) else v.__name__)
 async def test_errors_map_by_class_status_and_code(server: LoopbackServer, fault: dict[str, object],
                                                   expected: type[BackendError]) -> None:
-    backend = AnthropicBackend("claude-test", api_key="k", base_url=server.url, timeout=0.5)
+    backend = AnthropicBackend("claude-test", api_key="k", base_url=server.url, timeout=1.5)
     server.fail(**fault)  # type: ignore[arg-type]
     try:
         with pytest.raises(expected) as info:

@@ -116,7 +116,7 @@ FAULTS = [
                          if isinstance(v, dict) else v.__name__)
 async def test_errors_map_by_class_and_the_sdk_does_not_retry(server: LoopbackServer, fault: dict[str, object],
                                                              expected: type[BackendError]) -> None:
-    backend = OpenAIBackend("gpt-test", api_key="k", base_url=server.openai_base_url, timeout=0.5)
+    backend = OpenAIBackend("gpt-test", api_key="k", base_url=server.openai_base_url, timeout=1.5)
     server.fail(**fault)  # type: ignore[arg-type]
     try:
         with pytest.raises(expected) as info:

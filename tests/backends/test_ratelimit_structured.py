@@ -28,7 +28,7 @@ async def test_token_bucket_spaces_requests() -> None:
     await asyncio.gather(*(backend.complete(ask(str(i))) for i in range(6)))
     # two go at once (burst), then one per 50 ms
     assert stamps[-1] - stamps[0] >= 4 * 0.05 * 0.9
-    assert stamps[1] - stamps[0] < 0.03
+    assert stamps[1] - stamps[0] < 0.045  # inside one 50 ms refill: the burst
 
 
 async def test_concurrency_cap() -> None:

@@ -34,10 +34,10 @@ async def test_rate_limit_waits_the_retry_after_then_succeeds(server: LoopbackSe
 
 
 async def test_server_errors_timeouts_and_broken_bodies_are_retried(server: LoopbackServer) -> None:
-    backend = OpenAIBackend("m", api_key="k", base_url=server.openai_base_url, timeout=0.3)
+    backend = OpenAIBackend("m", api_key="k", base_url=server.openai_base_url, timeout=1.0)
     try:
         server.fail("status", status=502)
-        server.fail("timeout", delay=1.0)
+        server.fail("timeout", delay=3.0)
         server.fail("truncated")
         response = await RetryBackend(backend, FAST).complete(ask("survive"))
     finally:

@@ -146,7 +146,7 @@ async def test_the_event_loop_stays_free_while_generating(hf_backend: Any) -> No
     await asyncio.gather(*(hf_backend.complete(_req(p, max_tokens=30)) for p in PROMPTS))
     elapsed = time.perf_counter() - started
     task.cancel()
-    assert ticks >= max(1, int(elapsed / 0.005) // 4)
+    assert ticks >= max(1, int(elapsed / 0.005) // 10)  # a blocked loop would tick a handful of times
 
 
 async def test_stream_yields_the_answer_as_one_chunk(hf_backend: Any) -> None:
