@@ -28,8 +28,14 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def builtin_roles_dir() -> Path:
-    """The folder of built-in role files (``roles/`` next to the package)."""
-    return Path(__file__).resolve().parents[2] / "roles"
+    """The folder of built-in role files.
+
+    An installed wheel carries them in ``agentflow/_bundled/roles`` (copied by the build, see
+    ``setup.py``); a checkout or an editable install reads the repository's top-level ``roles/``.
+    """
+    here = Path(__file__).resolve()
+    bundled = here.parents[1] / "_bundled" / "roles"
+    return bundled if bundled.is_dir() else here.parents[2] / "roles"
 
 
 @dataclass(frozen=True)
