@@ -3,22 +3,24 @@
 The final answer is the workflow's output; the *drafts* are the successive answers a critic loop
 produced (each ``answer``/``revision`` a role output), from which the report derives error-correction
 (first draft wrong, final right) and degradation (first right, final wrong) rates.
+
+Models are built as ``agentflow run`` builds them (``models=``), with each session's own ledger and
+budget (:mod:`agentflow.eval.session_models`); a session stopped by its budget ends ``budget_exhausted``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from agentflow.backends.base import Backend
-from agentflow.backends.registry import BackendPlan, build_backend, default_spec, parse_backend_args
-from agentflow.errors import AgentflowError, UserError
-from agentflow.eval.caching import ResponseCache, close_backends
+from agentflow.backends.registry import parse_backend_args
+from agentflow.errors import AgentflowError, BudgetExceeded, UserError
 from agentflow.eval.dataset import EvalCase
 from agentflow.eval.outcome import SessionOutcome
+from agentflow.eval.session_models import ModelsArg, session_models
 from agentflow.events import Event
 from agentflow.runner.executed import BackendArg, Orchestration, load_workflow
 
@@ -51,11 +53,15 @@ class ExecutedRunner:
         backend: ``--backend`` values (``SPEC`` or ``ROLE=SPEC``), or (SDK) a backend object or a mapping
             of role -> backend with ``"*"`` as the default.
         base_dir: where relative script paths in backend specs are resolved.
-        cache: a SQLite file caching every model answer (a re-run of the same cases costs nothing).
+        cache: a SQLite file caching every model answer (a re-run of the same cases costs nothing);
+            the same as ``models=ModelOptions(cache=...)``.
+        models: the model flags of ``agentflow run`` (:class:`~agentflow.runner.models.ModelOptions` or
+            its ``to_dict()`` form), budgets per session; or a shared
+            :class:`~agentflow.eval.session_models.SessionModels`.
     """
 
     def __init__(self, backend: Sequence[str] | str | Backend | Mapping[str, Backend] = ("test",), *,
-                 base_dir: str | None = None, cache: str | None = None) -> None:
+                 base_dir: str | None = None, cache: str | None = None, models: ModelsArg = None) -> None:
         self.plan: BackendArg
         if isinstance(backend, str):
             self.plan = parse_backend_args([backend])
@@ -63,30 +69,15 @@ class ExecutedRunner:
             self.plan = parse_backend_args(list(backend))
         else:
             self.plan = backend
-        self.cache = ResponseCache(cache) if cache else None
-        self._owned: list[Backend] = []
-        if self.cache is not None:
-            self.plan = self._cached_plan(self.plan)
         self.base_dir = Path(base_dir) if base_dir else None
+        self.models, self._own_models = session_models(models, cache=cache, base_dir=self.base_dir)
         self._workflows: dict[tuple[str, str | None], Orchestration] = {}
         self._lock = asyncio.Lock()
 
-    def _cached_plan(self, plan: BackendArg) -> BackendArg:
-        assert self.cache is not None
-        if isinstance(plan, str):
-            plan = parse_backend_args([plan])
-        if isinstance(plan, BackendPlan):
-            env = os.environ
-            per_role: dict[str, Backend] = {
-                role: build_backend(spec, environ=env, base_dir=self.base_dir, roles={role})
-                for role, spec in plan.per_role.items()}
-            default = build_backend(plan.default or default_spec(env), environ=env, base_dir=self.base_dir)
-            self._owned += [default, *per_role.values()]
-            return {"*": self.cache.wrap(default), **self.cache.wrap_all(per_role)}
-        if isinstance(plan, Mapping):
-            objects = {k: v for k, v in plan.items() if not isinstance(v, str)}
-            return {**plan, **self.cache.wrap_all(objects)}
-        return self.cache.wrap(plan)
+    @property
+    def cache(self) -> Any:
+        """Response-cache ``hits`` / ``misses`` so far (``None`` without a cache)."""
+        return self.models.cache
 
     async def _workflow(self, case: EvalCase) -> Orchestration:
         key = (case.workflow, case.tools)
@@ -96,11 +87,9 @@ class ExecutedRunner:
             return self._workflows[key]
 
     async def aclose(self) -> None:
-        """Close the backends built for the cache and the cache (runs close their own backends)."""
-        await close_backends(self._owned)
-        self._owned = []
-        if self.cache is not None:
-            self.cache.close()
+        """Close the backends this runner built (clients, local models) and the cache."""
+        if self._own_models:
+            await self.models.aclose()
 
     async def __call__(self, case: EvalCase) -> SessionOutcome:
         workflow = await self._workflow(case)
@@ -109,11 +98,18 @@ class ExecutedRunner:
         def collect(event: Event) -> None:
             events.append(event.to_dict())
 
+        models = self.models.session()  # this session's own ledger and budget
         try:
-            result = await workflow.run(case.input, backend=self.plan, sinks=[collect], run_id=case.id)
+            result = await workflow.run(case.input, backend=self.plan, sinks=[collect], run_id=case.id,
+                                        models=models)
         except UserError:
             raise
         except AgentflowError as exc:
-            return SessionOutcome(events=events, error=f"{type(exc).__name__}: {exc}"[:500])
+            return SessionOutcome(events=events, error=f"{type(exc).__name__}: {exc}"[:500],
+                                  status="budget_exhausted" if isinstance(exc, BudgetExceeded) else None)
+        finally:
+            await self.models.done(models)
         error = None if result.ok else f"{result.status}: {result.reason or result.error}"[:500]
-        return SessionOutcome(events=events, answer=_final(result.output), drafts=drafts_of(events), error=error)
+        status = "budget_exhausted" if result.status == "budget_exhausted" else None
+        return SessionOutcome(events=events, answer=_final(result.output), drafts=drafts_of(events), error=error,
+                              status=status)

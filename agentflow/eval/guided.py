@@ -5,6 +5,9 @@ A case's ``user.turns`` become a scripted user; a ``user.profile`` becomes the `
 with the case's OOW slots injected on their turns. Tools are the case's Python file when it names one,
 otherwise deterministic mocks from the tool schemas — so a re-run gives the same tool results.
 Workflows are loaded once per runner and shared by its sessions.
+
+Models are built as ``agentflow run`` builds them (``models=``: retries, fallback, cache, record/replay,
+prices), with each session's own ledger and budget (:mod:`agentflow.eval.session_models`).
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from typing import Any
 
 from agentflow.backends.base import Backend
 from agentflow.controllers.state import CallRecord, HistoryItem, SessionState
-from agentflow.errors import AgentflowError, UserError
-from agentflow.eval.caching import ResponseCache, close_backends
+from agentflow.errors import AgentflowError, BudgetExceeded, UserError
 from agentflow.eval.dataset import EvalCase, RefTurn
 from agentflow.eval.outcome import SessionOutcome
+from agentflow.eval.session_models import ModelsArg, session_models
 from agentflow.events import Event, EventBus
 from agentflow.runner import ScriptedUser, SessionConfig, SimulatedUser, Workflow, resolve_backends, run_session
+from agentflow.runner.models import ModelOptions, RunModels
 from agentflow.runner.parse import parse_response
 from agentflow.runner.users import UserChannel
 from agentflow.tools.python_file import load_python_tools
@@ -37,32 +41,33 @@ class GuidedRunner:
             backend object, or a mapping of role (``agent``, ``user_simulator``...) -> backend.
         base_dir: where relative script paths in backend specs are resolved.
         max_actions_per_turn: the guided session's per-turn action limit.
-        cache: a SQLite file caching every model answer (a re-run of the same cases costs nothing).
+        cache: a SQLite file caching every model answer (a re-run of the same cases costs nothing);
+            the same as ``models=ModelOptions(cache=...)``.
+        models: the model flags of ``agentflow run`` (:class:`ModelOptions` or its ``to_dict()`` form),
+            budgets per session; or a :class:`~agentflow.eval.session_models.SessionModels` to share.
     """
 
     def __init__(self, backend: Sequence[str] | str | Backend | Mapping[str, Backend] = ("test",), *,
-                 base_dir: str | None = None, max_actions_per_turn: int = 6, cache: str | None = None) -> None:
+                 base_dir: str | None = None, max_actions_per_turn: int = 6, cache: str | None = None,
+                 models: ModelsArg = None) -> None:
         self.specs: Any = [backend] if isinstance(backend, str) else (
             list(backend) if isinstance(backend, Sequence) else backend)
         self.base_dir = Path(base_dir) if base_dir else None
         self.max_actions = max_actions_per_turn
-        # Scripted backends hold a position: every session needs its own copy.
-        self._per_session = isinstance(self.specs, list) and any("scripted" in s for s in self.specs)
-        self.cache = ResponseCache(cache) if cache else None
-        self._shared: dict[str, Backend] | None = None
+        self.models, self._own_models = session_models(models, cache=cache, base_dir=self.base_dir)
         self._workflows: dict[tuple[str, str | None, str], Workflow] = {}
         self._functions: dict[str, dict[str, Any]] = {}
         self._lock = asyncio.Lock()
 
-    def _backends(self) -> dict[str, Backend]:
-        if self._per_session:
-            return self._cached(resolve_backends(self.specs, base_dir=self.base_dir))
-        if self._shared is None:
-            self._shared = self._cached(resolve_backends(self.specs, base_dir=self.base_dir))
-        return self._shared
+    @property
+    def options(self) -> ModelOptions:
+        """The model flags every session runs with."""
+        return self.models.options
 
-    def _cached(self, backends: dict[str, Backend]) -> dict[str, Backend]:
-        return self.cache.wrap_all(backends) if self.cache is not None else backends
+    @property
+    def cache(self) -> Any:
+        """Response-cache ``hits`` / ``misses`` so far (``None`` without a cache)."""
+        return self.models.cache
 
     async def _workflow(self, case: EvalCase) -> Workflow:
         key = (case.workflow, case.tools_spec, repr(sorted(case.input.items())))
@@ -89,7 +94,15 @@ class GuidedRunner:
             events.append(event.to_dict())
 
         bus = EventBus(case.id, [collect])
-        backends = self._backends()
+        models = self.models.session()  # this session's own ledger and budget
+        try:
+            return await self._run(case, workflow, bus, events, models)
+        finally:
+            await self.models.done(models)
+
+    async def _run(self, case: EvalCase, workflow: Workflow, bus: EventBus, events: list[dict[str, Any]],
+                   models: RunModels) -> SessionOutcome:
+        backends = resolve_backends(self.specs, models=models)
         user: UserChannel
         if case.user is not None and case.user.turns is not None:
             user = ScriptedUser(case.user.turns)
@@ -99,9 +112,10 @@ class GuidedRunner:
                                  oow_schedule={slot.turn: slot.subtype for slot in case.oow})
         session = workflow.session(backend=backends, tools=self._tools(case), mocks=True, bus=bus,
                                    config=SessionConfig(max_turns=case.max_turns,
-                                                        max_actions_per_turn=self.max_actions))
+                                                        max_actions_per_turn=self.max_actions), models=models)
         error: str | None = None
         answer: str | None = None
+        status: str | None = None
         try:
             result = await run_session(session, user)
             answer = result.replies[-1] if result.replies else None
@@ -109,16 +123,13 @@ class GuidedRunner:
             raise
         except AgentflowError as exc:  # the run failed (backend, budget...): a failed session, trace kept
             error = f"{type(exc).__name__}: {exc}"[:500]
-        return SessionOutcome(events=events, answer=answer, error=error)
-
+            status = "budget_exhausted" if isinstance(exc, BudgetExceeded) else None
+        return SessionOutcome(events=events, answer=answer, error=error, status=status)
 
     async def aclose(self) -> None:
         """Close the backends this runner built (clients, local models) and the cache."""
-        if self._shared is not None:
-            await close_backends(self._shared.values())
-            self._shared = None
-        if self.cache is not None:
-            self.cache.close()
+        if self._own_models:
+            await self.models.aclose()
 
     async def predict_turn(self, case: EvalCase, history: list[RefTurn]) -> RefTurn:
         """The agent's next action after a *reference* history (teacher forcing, no controller, no tool run).
@@ -143,10 +154,13 @@ class GuidedRunner:
             else:
                 state.history.append(HistoryItem(role="agent", text=ref.text, turn=turn))
         state.turn = turn
-        backends = self._backends()
-        session = workflow.session(backend=backends, tools=self._tools(case), mocks=True,
-                                   bus=EventBus(case.id), state=state)
-        response = await session.backend.complete(session.request())
+        models = self.models.session()
+        try:
+            session = workflow.session(backend=self.specs, tools=self._tools(case), mocks=True,
+                                       bus=EventBus(case.id), state=state, models=models)
+            response = await session.backend.complete(session.request())
+        finally:
+            await self.models.done(models)
         proposals = parse_response(response)
         if isinstance(proposals, list) and proposals:
             first = proposals[0]
@@ -157,6 +171,9 @@ class GuidedRunner:
 
 
 def guided_runner(backend: Sequence[str] | str = ("test",), base_dir: str | None = None,
-                  max_actions_per_turn: int = 6, cache: str | None = None) -> GuidedRunner:
-    """The factory :class:`~agentflow.eval.outcome.RunnerSpec` names (JSON options in, runner out)."""
-    return GuidedRunner(backend, base_dir=base_dir, max_actions_per_turn=max_actions_per_turn, cache=cache)
+                  max_actions_per_turn: int = 6, cache: str | None = None,
+                  models: Mapping[str, Any] | None = None) -> GuidedRunner:
+    """The factory :class:`~agentflow.eval.outcome.RunnerSpec` names (JSON options in, runner out);
+    ``models`` is :meth:`ModelOptions.to_dict` data."""
+    return GuidedRunner(backend, base_dir=base_dir, max_actions_per_turn=max_actions_per_turn, cache=cache,
+                        models=models)

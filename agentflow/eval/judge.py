@@ -53,7 +53,9 @@ class RuleJudge:
     async def __call__(self, case: EvalCase, outcome: SessionOutcome, facts: SessionFacts) -> Verdict:
         progress = _progress(case, facts)
         problems: list[str] = []
-        if outcome.error:
+        if outcome.status == "budget_exhausted":
+            problems.append(f"budget_exhausted: {outcome.error or 'a model budget stopped the session'}")
+        elif outcome.error:
             problems.append(f"run failed: {outcome.error}")
         elif not facts.finished:
             problems.append(f"run ended with status {facts.status!r}")

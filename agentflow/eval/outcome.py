@@ -31,6 +31,9 @@ class SessionOutcome(BaseModel):
         drafts: successive answers of a critic loop (first draft ... final), for error-correction and
             degradation rates; empty when the workflow has no loop.
         error: why the session failed to run (a crash, not a bad score); ``None`` when it ran.
+        status: how the run ended when the runner knows better than the trace: ``budget_exhausted``
+            (a per-session model budget stopped it cleanly: a failed session, not a crash; ``error``
+            says which budget); ``None``: the trace's ``run_end`` status.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -39,6 +42,7 @@ class SessionOutcome(BaseModel):
     answer: Any = None
     drafts: list[Any] = Field(default_factory=list)
     error: str | None = None
+    status: str | None = None
 
 
 class SessionRunner(Protocol):

@@ -64,7 +64,7 @@ def build_record(case: EvalCase, outcome: SessionOutcome, facts: SessionFacts, v
         correct = answers_match(case.expected_answer, outcome.answer)
         if outcome.drafts:
             first = answers_match(case.expected_answer, outcome.drafts[0])
-    status = "error" if outcome.error else facts.status
+    status = outcome.status or ("error" if outcome.error else facts.status)
     return SessionRecord(
         id=case.id, kind=case.kind, workflow=case.tags.get("workflow", case.workflow.rsplit("/", 1)[-1]),
         oow_category=case.oow_category, oow_subtype=case.oow_subtype, seed=case.seed,

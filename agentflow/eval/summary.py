@@ -106,7 +106,7 @@ def summarize(records: Sequence[SessionRecord], *, seed: int = 0, resamples: int
     metrics.update(_role_rates(rs, boot))
     return Summary(
         n=len(rs),
-        errors=sum(1 for r in rs if r.error),
+        errors=sum(1 for r in rs if r.error and r.status != "budget_exhausted"),  # crashes only
         metrics={k: v for k, v in metrics.items() if v.n > 0},
         by_oow_category=_groups(rs, lambda r: r.oow_category, "cat", seed, resamples),
         by_oow_subtype=_groups(rs, lambda r: r.oow_subtype, "sub", seed, resamples),
@@ -118,5 +118,6 @@ def summarize(records: Sequence[SessionRecord], *, seed: int = 0, resamples: int
             "input_tokens": float(sum(r.input_tokens for r in rs)),
             "output_tokens": float(sum(r.output_tokens for r in rs)),
             "cost_usd": round(sum(r.cost_usd for r in rs), 10),
+            "budget_exhausted": float(sum(r.status == "budget_exhausted" for r in rs)),
         },
     )

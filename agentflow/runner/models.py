@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from agentflow.backends.pricing import PriceTable
 from agentflow.backends.registry import BackendPlan, build_backend, default_spec, parse_backend_args, split_spec
 from agentflow.backends.wrappers import (
     Budget,
+    CachedBackend,
     CostLedger,
     RecordingBackend,
     ReplayBackend,
@@ -81,6 +82,20 @@ class ModelOptions:
                             ("--timeout", self.max_seconds)):
             if value is not None and value < 0:
                 raise UserError(f"{flag} must not be negative (got {value})")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The options as plain JSON data (paths as strings), e.g. to send them to a Ray worker."""
+        return {k: list(v) if isinstance(v, tuple) else str(v) if isinstance(v, Path) else v
+                for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelOptions:
+        """Options from :meth:`to_dict`'s form (an unknown key is a :class:`UserError`)."""
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise UserError(f"unknown model option(s): {', '.join(unknown)}",
+                            hint=f"use {', '.join(f.name for f in fields(cls))}")
+        return cls(**{**data, "fallback": tuple(data.get("fallback") or ())})
 
     @classmethod
     def from_args(cls, args: Any) -> ModelOptions:
@@ -169,6 +184,34 @@ class RunModels:
         self._recorder: RecordingBackend | None = None
         self._stacks: dict[tuple[str, frozenset[str] | None], ModelStack] = {}
         self._adopted: dict[int, Backend] = {}
+        self._pool: RunModels | None = None  # set for the models of one session of many (for_session)
+        self._providers: dict[str, Backend] = {}  # a pool's providers, shared by its sessions
+        self._own: list[Backend] = []  # a session's providers that are not the pool's (scripts)
+
+    def for_session(self) -> RunModels:
+        """Models for one session of many (an evaluation): its own ledger and budget, so budgets and
+        totals are per session, while this object's providers (built once: a local model loads once),
+        cache, recording and replay store are shared. Close each session's models and this pool at the
+        end; a session's :meth:`aclose` leaves the shared parts open.
+        """
+        child = RunModels(replace(self.options, cache=None, replay=None, prices=None), environ=self.environ,
+                          base_dir=self.base_dir, redactor=self.redactor)
+        child.options, child.cache, child.replay, child.prices = self.options, self.cache, self.replay, self.prices
+        child._pool = self
+        return child
+
+    def _provider(self, spec: str, roles: set[str] | None) -> Backend:
+        """A provider for a stack: built here, or the pool's shared one (scripts hold a cursor: never shared)."""
+        if self._pool is not None and not spec.strip().lower().startswith("scripted"):
+            pool = self._pool
+            if spec not in pool._providers:
+                pool._providers[spec] = build_backend(spec, environ=self.environ, base_dir=self.base_dir,
+                                                      roles=roles)
+            return pool._providers[spec]
+        provider = build_backend(spec, environ=self.environ, base_dir=self.base_dir, roles=roles)
+        if self._pool is not None:
+            self._own.append(provider)
+        return provider
 
     def build(self, spec: str, *, roles: set[str] | None = None) -> ModelStack:
         """The stack for ``spec`` (built once per spec, then shared by every role that names it).
@@ -188,17 +231,22 @@ class RunModels:
             provider: Backend = ReplayBackend(self.replay, name=spec)
             stack = wrap(provider, replay=self.replay, ledger=self.ledger, budget=self.budget, prices=self.prices)
             return ModelStack(stack, provider)
-        provider = build_backend(spec, environ=self.environ, base_dir=self.base_dir, roles=roles)
-        fallbacks = [build_backend(s, environ=self.environ, base_dir=self.base_dir, roles=roles) for s in o.fallback]
+        provider = self._provider(spec, roles)
+        fallbacks = [self._provider(s, roles) for s in o.fallback]
         stack = wrap(provider, retry=o.retry_for(spec), fallback=fallbacks, cache=self.cache,
                      record=self._record_target(), ledger=self.ledger, budget=self.budget, prices=self.prices,
                      redactor=self.redactor)
-        if self._recorder is None and o.record is not None:
-            self._recorder = _find_recorder(stack)  # later stacks append to the same file through it
+        self._keep_recorder(stack)
         return ModelStack(stack, provider)
 
     def _record_target(self) -> str | Path | RecordingBackend | None:
-        return self._recorder if self._recorder is not None else self.options.record
+        owner = self._pool or self  # the sessions of a pool append to one file through one recorder
+        return owner._recorder if owner._recorder is not None else self.options.record
+
+    def _keep_recorder(self, stack: Backend) -> None:
+        owner = self._pool or self
+        if owner._recorder is None and self.options.record is not None:
+            owner._recorder = _find_recorder(stack)  # later stacks append to the same file through it
 
     def adopt(self, backend: Backend) -> Backend:
         """An app's own backend object: wrapped (once) only when the options ask for something."""
@@ -206,12 +254,11 @@ class RunModels:
             return backend
         if id(backend) not in self._adopted:
             o = self.options
-            fallbacks = [build_backend(s, environ=self.environ, base_dir=self.base_dir) for s in o.fallback]
+            fallbacks = [self._provider(s, None) for s in o.fallback]
             stack = wrap(backend, fallback=fallbacks, cache=self.cache, record=self._record_target(),
                          replay=self.replay, ledger=self.ledger, budget=self.budget, prices=self.prices,
                          redactor=self.redactor)
-            if self._recorder is None and o.record is not None:
-                self._recorder = _find_recorder(stack)
+            self._keep_recorder(stack)
             self._adopted[id(backend)] = ModelStack(stack, backend)
         return self._adopted[id(backend)]
 
@@ -294,6 +341,11 @@ class RunModels:
         """Every backend built or adopted for this run."""
         return [*self._stacks.values(), *self._adopted.values()]
 
+    def cache_counts(self) -> tuple[int, int]:
+        """Response-cache ``(hits, misses)`` over this run's stacks."""
+        layers = {id(x): x for x in _layers(self.backends()) if isinstance(x, CachedBackend)}.values()
+        return sum(x.hits for x in layers), sum(x.misses for x in layers)
+
     def check_consumed(self) -> None:
         """Fail when a script or a replayed recording was left partly unused (the run drifted).
 
@@ -304,12 +356,18 @@ class RunModels:
             check = getattr(stack.provider, "check_consumed", None)
             if callable(check):
                 check()
-        if self.replay is not None:
+        if self.replay is not None and self._pool is None:  # a pool's sessions share it: the pool's owner checks
             self.replay.check_consumed()
 
     async def aclose(self) -> None:
-        """Close the stacks built here (SDK clients; an app's own objects stay open) and the cache."""
-        await aclose_all(*self._stacks.values())
+        """Close the stacks built here (SDK clients; an app's own objects stay open) and the cache.
+
+        A session of a pool closes only its own providers; the pool closes the shared ones and the cache.
+        """
+        if self._pool is not None:
+            await aclose_all(*self._own)
+            return
+        await aclose_all(*self._stacks.values(), *self._providers.values())
         if self.cache is not None:
             self.cache.close()
 

@@ -37,6 +37,7 @@ svg .tick,svg .label,svg .value{font-size:11px;fill:#444}.ok{color:#2a7}.bad{col
 <body>
 <h1>Evaluation report</h1>
 <p class="meta">dataset <b>{{ dataset_name }}</b> · {{ summary.n }} sessions · {{ summary.errors }} crashed ·
+{%- if totals.get("budget_exhausted") %} {{ totals.budget_exhausted|int }} out of budget ·{% endif %}
 judge {{ config.get("judge", "rules") }} · seed {{ config.get("seed", "") }} · engine {{ run.get("engine", "?") }}
 {%- if run.get("wall_s") is not none %} · {{ "%.1f"|format(run["wall_s"]) }} s{% endif %}</p>
 <h2>Metrics</h2>
@@ -70,7 +71,8 @@ tokens {{ (totals.input_tokens + totals.output_tokens)|int }} · cost ${{ "%.4f"
 {% for s in sessions %}<tr><td><a class="transcript" href="sessions/{{ page(s.id) }}">{{ s.id }}</a></td>
 <td>{{ s.workflow }}</td><td>{{ s.oow_subtype }}</td>
 <td class="{{ 'ok' if s.success else 'bad' }}">
-{{- 'success' if s.success else (s.error and 'crashed' or 'failure') }}</td>
+{{- 'success' if s.success else ('budget exhausted' if s.status == 'budget_exhausted'
+   else (s.error and 'crashed' or 'failure')) }}</td>
 <td class="num">{{ s.score }}</td><td class="num">{{ s.executed }}</td><td class="num">{{ s.blocked }}</td>
 <td class="num">{{ s.leaked }}</td><td class="num">{{ s.turns }}</td>
 <td class="num">{{ s.input_tokens + s.output_tokens }}</td><td class="num">{{ "%.5f"|format(s.cost_usd) }}</td></tr>
