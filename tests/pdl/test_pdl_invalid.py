@@ -53,6 +53,10 @@ EXPECTED = {
     "api_bad_keyword.pdl": "10:19: error: API 'find_parcel' has no parameter 'parcel' (hint: parameters: parcel_id)",
     "while_true_no_exit.pdl": "6:3: error: unreachable code after a 'while True' loop with no break"
     " (hint: remove it or move it before that line)",
+    "quoted_procedure.pdl": "5:58: error: API 'lookp' is declared nowhere (not under APIs:)"
+    " (hint: did you mean lookup?)",  # a double-quoted procedure: the second line is on the file's line 5
+    "folded_procedure.pdl": "8:15: error: API 'lookp' is declared nowhere (not under APIs:)"
+    " (hint: did you mean lookup?)",  # a folded procedure: its second paragraph starts on line 8
     "comment_only_executed.pdl": "5:3: error: 'if' branch has only comments: an executed workflow has nothing"
     " to run (hint: write the statements the comment describes)",
 }
@@ -123,3 +127,17 @@ def test_tolerated_problems_are_pinned_warnings() -> None:
     assert [d.headline() for d in doc.diagnostics] == [f"{path}:{w}" for w in WARNINGS]
     stray = [s for s in walk(doc.procedure) if isinstance(s, Text)]
     assert [(s.text, s.span.line, s.span.col) for s in stray] == [("stray sentence left by a converter", 25, 7)]
+
+
+@pytest.mark.parametrize(("style", "where"), [(">", "5:12"), ("", "6:3")])
+def test_a_procedure_whose_lines_yaml_joined_gets_a_located_warning(tmp_path: Path, style: str, where: str) -> None:
+    path = tmp_path / "joined.pdl"
+    path.write_text(f"Name: j\nAPIs:\n  - name: f\n    request: [a]\nProcedure: {style}\n"
+                    "  x = API.f(a=1)\n  y = API.f(a=2)\n", encoding="utf-8")
+    warnings = [d.headline() for d in check(parse_file(path)) if not d.is_error]
+    how = "folded ('>')" if style else "plain"
+    assert warnings == [f"{path}:{where}: warning: the procedure is a {how} YAML scalar: YAML joined its lines"
+                        " (hint: write 'Procedure: |' so that each line stays a line)"]
+    kept = tmp_path / "kept.pdl"
+    kept.write_text(path.read_text().replace(f"Procedure: {style}", "Procedure: |"), encoding="utf-8")
+    assert [d for d in check(parse_file(kept)) if not d.is_error] == []
