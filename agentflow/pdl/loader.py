@@ -435,9 +435,9 @@ def _found_starts(text: str, node: yaml.ScalarNode, lines: list[str]) -> tuple[t
             out.append(last)
             continue
         absolute = begin + found
-        line = bisect.bisect_right(offsets, absolute) - 1
-        column = absolute - offsets[line] - (len(value_line) - len(body))
-        last = (line + 1, column)
+        row = bisect.bisect_right(offsets, absolute) - 1
+        column = absolute - offsets[row] - (len(value_line) - len(body))
+        last = (row + 1, column)
         out.append(last)
         cursor = found + len(probe)
     return tuple(out)
