@@ -179,6 +179,9 @@ class DurableRun:
             user = _PauseAtEndOfInput(user)
         self.attach(session, user, backends)
         last_reply = _last_reply(session.state) if self.resumed else None
+        restore = getattr(user, "restore", None)
+        if self.resumed and callable(restore):  # a simulated user remembers the conversation so far
+            restore(session.state.history)
         try:
             result = await run_session(session, user, resume_reply=last_reply)
         except PauseRun as exc:

@@ -186,6 +186,20 @@ class SimulatedUser:
         self.history.append({"role": "user", "text": text})
         return text
 
+    def restore(self, history: Sequence[Any]) -> None:
+        """Continue a resumed conversation: its messages so far become the simulator's memory.
+
+        ``history`` is the session's (items with ``role`` and ``text``). A trailing agent message is
+        left out: the resumed session hands it to :meth:`next_message` again. The turn count (which
+        the OOW schedule is keyed by) continues from the user messages already sent.
+        """
+        items = [{"role": item.role, "text": item.text} for item in history if item.role in ("user", "agent")]
+        if items and items[-1]["role"] == "agent":
+            items.pop()
+        self.history = items
+        self.turn = sum(1 for item in items if item["role"] == "user")
+        self.done = False
+
 
 def _describe(subtype: str) -> str:
     for subtypes in OOW_TAXONOMY.values():
