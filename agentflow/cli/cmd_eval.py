@@ -3,6 +3,10 @@
     agentflow eval DATASET [--engine local|ray] [--workers N] [--report OUT] [--backend SPEC ...]
     agentflow eval --compare A.json B.json
 
+The model flags of ``agentflow run`` apply (``--retries --fallback --cache --record --replay --prices``
+and the budgets ``--max-tokens --max-cost --max-calls --timeout``, which limit each *session*: one that
+runs out ends ``budget_exhausted`` and the evaluation goes on).
+
 DATASET is a JSONL file (docs/eval.md) or a FlowAgent corpus folder (imported on the fly; add
 ``--export-dataset FILE`` to keep the JSONL). The progress bar shows live success and compliance.
 """
@@ -15,6 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from agentflow.cli.cmd_run import add_model_flags
 from agentflow.errors import UserError
 
 __all__ = ["register"]
@@ -39,15 +44,37 @@ def register(subparsers: Any) -> None:
     p.add_argument("--repeats", type=int, default=1, help="sessions per user profile when importing a corpus")
     p.add_argument("--workflows", default=None, help="workflow folder for a fixed-query corpus folder")
     p.add_argument("--export-dataset", default=None, metavar="FILE", help="write the (imported) cases as JSONL")
-    p.add_argument("--cache", default=None, metavar="DB",
-                   help="SQLite response cache: a re-run of the same cases is answered from it (no model calls)")
     p.add_argument("--turn-level", action="store_true", help="also score reference turns with teacher forcing")
     p.add_argument("--runner", default="agentflow.eval.runners:default_runner", metavar="MODULE:FACTORY",
                    help="session runner factory (default: guided runtime for conversations, executed for role cases)")
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples per interval (default 1000)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="compare two reports and exit")
+    add_model_flags(p, scope="session")
     p.set_defaults(handler=_handle)
+
+
+_BUILTIN_RUNNERS = ("agentflow.eval.runners:default_runner", "agentflow.eval.guided:guided_runner",
+                    "agentflow.eval.executed:executed_runner")
+_PATHS = ("cache", "record", "replay", "prices")
+
+
+def _model_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The model flags as plain data for the runner (and Ray actors): absolute paths, files checked now."""
+    from agentflow.runner.models import ModelOptions
+
+    options = ModelOptions.from_args(args).to_dict()
+    for key in _PATHS:
+        if options[key] is not None:
+            options[key] = str(Path(options[key]).resolve())
+    if options["prices"] is not None:
+        from agentflow.backends.pricing import PriceTable
+
+        PriceTable.from_file(options["prices"])  # a bad table: one error now, not one per worker
+    if options["replay"] is not None and not Path(options["replay"]).is_file():
+        raise UserError(f"--replay: recording not found: {args.replay}",
+                        hint="record an evaluation first with --record FILE.jsonl")
+    return options
 
 
 def _handle(args: argparse.Namespace) -> int:
@@ -86,14 +113,18 @@ def _evaluate(args: argparse.Namespace) -> int:
     from agentflow.eval.outcome import RunnerSpec
     from agentflow.eval.pipeline import PipelineConfig
 
+    models = _model_options(args)
     cases = _load_cases(args)
     options: dict[str, Any] = {}
-    if args.runner in ("agentflow.eval.runners:default_runner", "agentflow.eval.guided:guided_runner"):
-        options = {"backend": args.backend or ["test"], "base_dir": os.getcwd()}
-        if args.cache:
-            options["cache"] = str(Path(args.cache).resolve())
+    if args.runner in _BUILTIN_RUNNERS:
+        options = {"backend": args.backend or ["test"], "base_dir": os.getcwd(), "models": models}
+    elif any(v not in (None, []) for v in models.values()):
+        raise UserError(f"the model flags (--retries, --fallback, --cache, --max-*, ...) apply to the built-in "
+                        f"runners, not to --runner {args.runner}",
+                        hint="pass the options to your runner factory, or drop the flags")
     config = PipelineConfig(runner=RunnerSpec(target=args.runner, options=options), judge=args.judge,
-                            judge_backend=_judge_backend(args.backend), turn_level=args.turn_level)
+                            judge_backend=_judge_backend(args.backend), turn_level=args.turn_level,
+                            judge_models=models if args.judge == "model" else {})
     console = Console(stderr=True)
     progress = _Progress(console, len(cases), enabled=not args.no_progress)
     with progress:
@@ -151,7 +182,9 @@ def _print_summary(console: Any, report: Any, out: Path) -> None:
 
     from agentflow.eval.report.html import format_metric
 
-    table = Table(title=f"{report.summary.n} sessions, {report.summary.errors} crashed")
+    out_of_budget = int(report.summary.totals.get("budget_exhausted", 0))
+    table = Table(title=f"{report.summary.n} sessions, {report.summary.errors} crashed"
+                        + (f", {out_of_budget} out of budget" if out_of_budget else ""))
     for col in ("metric", "value", "95% CI", "n"):
         table.add_column(col, justify="left" if col == "metric" else "right")
     for name, est in report.summary.metrics.items():

@@ -60,21 +60,25 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=_handle)
 
 
-def add_model_flags(p: argparse.ArgumentParser) -> None:
-    """The run-level model flags (agentflow.runner.models.ModelOptions), shared by both modes."""
-    g = p.add_argument_group("models", "retries, fallback, cache, record/replay and the run budget (all roles)")
+def add_model_flags(p: argparse.ArgumentParser, scope: str = "run") -> None:
+    """The run-level model flags (agentflow.runner.models.ModelOptions), shared by both modes.
+
+    ``scope`` names what a budget limits in the help texts (``agentflow eval``: each ``session``).
+    """
+    g = p.add_argument_group("models", f"retries, fallback, cache, record/replay and the {scope} budget (all roles)")
     g.add_argument("--retries", type=int, metavar="N",
                    help="retries after a transient model failure (default 3 for networked backends; 0 disables)")
     g.add_argument("--fallback", action="append", default=[], metavar="SPEC",
                    help="backend tried when the primary fails after its retries (repeatable, in order)")
     g.add_argument("--cache", metavar="DB", help="SQLite response cache: repeated requests cost nothing")
-    g.add_argument("--record", metavar="FILE.jsonl", help="record every model answer of the run")
+    g.add_argument("--record", metavar="FILE.jsonl", help=f"record every model answer of the {scope}")
     g.add_argument("--replay", metavar="FILE.jsonl",
-                   help="answer from a recording only (no model, no key); an unseen request fails the run")
-    g.add_argument("--max-cost", type=float, metavar="USD", help="stop the run before the next call past this cost")
-    g.add_argument("--max-tokens", type=int, metavar="N", help="stop the run once this many tokens are used")
-    g.add_argument("--max-calls", type=int, metavar="N", help="stop the run after this many model calls")
-    g.add_argument("--timeout", type=float, metavar="SECONDS", help="stop the run after this many seconds")
+                   help=f"answer from a recording only (no model, no key); an unseen request fails the {scope}")
+    g.add_argument("--max-cost", type=float, metavar="USD",
+                   help=f"stop the {scope} before the next call past this cost")
+    g.add_argument("--max-tokens", type=int, metavar="N", help=f"stop the {scope} once this many tokens are used")
+    g.add_argument("--max-calls", type=int, metavar="N", help=f"stop the {scope} after this many model calls")
+    g.add_argument("--timeout", type=float, metavar="SECONDS", help=f"stop the {scope} after this many seconds")
     g.add_argument("--prices", metavar="FILE", help="price table (JSON/YAML) extending the built-in prices")
 
 

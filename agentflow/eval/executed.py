@@ -24,7 +24,7 @@ from agentflow.eval.session_models import ModelsArg, session_models
 from agentflow.events import Event
 from agentflow.runner.executed import BackendArg, Orchestration, load_workflow
 
-__all__ = ["DRAFT_KINDS", "ExecutedRunner", "drafts_of"]
+__all__ = ["DRAFT_KINDS", "ExecutedRunner", "drafts_of", "executed_runner"]
 
 DRAFT_KINDS = frozenset({"answer", "revision"})
 """Role-output kinds that count as a draft of the final answer."""
@@ -113,3 +113,10 @@ class ExecutedRunner:
         status = "budget_exhausted" if result.status == "budget_exhausted" else None
         return SessionOutcome(events=events, answer=_final(result.output), drafts=drafts_of(events), error=error,
                               status=status)
+
+
+def executed_runner(backend: Sequence[str] | str = ("test",), base_dir: str | None = None,
+                    cache: str | None = None, models: Mapping[str, Any] | None = None) -> ExecutedRunner:
+    """A :class:`~agentflow.eval.outcome.RunnerSpec` factory for role-workflow datasets (``models``:
+    ``ModelOptions.to_dict()`` data)."""
+    return ExecutedRunner(backend, base_dir=base_dir, cache=cache, models=models)

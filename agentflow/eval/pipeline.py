@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from agentflow.errors import UserError
 from agentflow.eval.dataset import EvalCase
@@ -34,6 +34,8 @@ class PipelineConfig(BaseModel):
         judge_backend: backend spec for the model judge (e.g. ``test``, ``openai:gpt-4o``).
         trace_dir: where each session's JSONL trace is written (``None``: not kept).
         turn_level: also score reference turns with teacher forcing (cases with a ``reference``).
+        judge_models: model flags for the model judge (``ModelOptions.to_dict()`` data: retries,
+            fallback, cache, prices...); budgets limit sessions, never the judge, so they are ignored.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -43,6 +45,7 @@ class PipelineConfig(BaseModel):
     judge_backend: str = "test"
     trace_dir: str | None = None
     turn_level: bool = False
+    judge_models: dict[str, Any] = Field(default_factory=dict)
 
 
 def trace_name(case_id: str) -> str:
@@ -57,7 +60,8 @@ class SessionPipeline:
     def __init__(self, config: PipelineConfig, runner: SessionRunner | None = None, judge: Judge | None = None) -> None:
         self.config = config
         self.runner = runner if runner is not None else config.runner.build()
-        self.judge = judge if judge is not None else _build_judge(config)
+        self._judge_models: Any = None
+        self.judge = judge if judge is not None else self._build_judge(config)
         self.turn_scorer: TurnScorer | None = None
         if config.turn_level and config.judge == "model":
             backend = getattr(self.judge, "backend", None)
@@ -95,10 +99,27 @@ class SessionPipeline:
         return name
 
     async def aclose(self) -> None:
-        """Release what the runner holds (models, servers), when it says how."""
+        """Release what the runner holds (models, servers), when it says how, and the judge's models."""
         close = getattr(self.runner, "aclose", None)
         if close is not None:
             await close()
+        if self._judge_models is not None:
+            await self._judge_models.aclose()
+
+    def _build_judge(self, config: PipelineConfig) -> Judge:
+        if config.judge == "rules":
+            return RuleJudge()
+        if config.judge == "model":
+            if not config.judge_models:
+                from agentflow.backends.registry import build_backend
+
+                return BackendJudge(build_backend(config.judge_backend))
+            from agentflow.runner.models import ModelOptions, RunModels
+
+            limits = dict.fromkeys(("max_tokens", "max_cost_usd", "max_calls", "max_seconds"))
+            self._judge_models = RunModels(ModelOptions.from_dict({**config.judge_models, **limits}))
+            return BackendJudge(self._judge_models.build(config.judge_backend))
+        raise UserError(f"unknown judge {config.judge!r}", hint="use --judge rules or --judge model")
 
 
 def check_config(config: PipelineConfig) -> None:
@@ -106,13 +127,3 @@ def check_config(config: PipelineConfig) -> None:
     config.runner.factory()
     if config.judge not in ("rules", "model"):
         raise UserError(f"unknown judge {config.judge!r}", hint="use --judge rules or --judge model")
-
-
-def _build_judge(config: PipelineConfig) -> Judge:
-    if config.judge == "rules":
-        return RuleJudge()
-    if config.judge == "model":
-        from agentflow.backends.registry import build_backend
-
-        return BackendJudge(build_backend(config.judge_backend))
-    raise UserError(f"unknown judge {config.judge!r}", hint="use --judge rules or --judge model")

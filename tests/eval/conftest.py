@@ -13,6 +13,8 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "eval"
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # eval_fakes must import the same way here and in Ray workers
     sys.path.insert(0, str(HERE))
+if str(HERE.parent) not in sys.path:  # the loopback server of tests/backends (backends.loopback)
+    sys.path.append(str(HERE.parent))
 
 
 @pytest.fixture(scope="session")
