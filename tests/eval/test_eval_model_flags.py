@@ -117,6 +117,18 @@ def test_retries_apply_inside_eval(data_dir: Path, tmp_path: Path, server: Loopb
     assert len(server.requests) == session["llm_calls"] + 2  # the two failures were retried, nothing else
 
 
+def test_the_model_judge_is_retried_too(data_dir: Path, tmp_path: Path, server: LoopbackServer,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-eval")
+    server.fail("status", times=1, status=503)
+    report = _eval_cli(data_dir, tmp_path / "j", "--backend", "test", "--backend",
+                       f"judge=openai:gpt-judge?base_url={server.openai_base_url}&timeout=5", "--judge", "model",
+                       "--retries", "1", limit=2)
+    assert [r.answered for r in server.requests] == ["status", "ok", "ok"]  # 2 sessions, one retried verdict
+    assert all(r.body["messages"][0]["content"].startswith("You judge") for r in server.requests)
+    assert report["config"]["judge"] == "model" and len(report["sessions"]) == 2
+
+
 def test_record_then_replay_a_whole_eval_offline(data_dir: Path, tmp_path: Path) -> None:
     rec = tmp_path / "eval.jsonl"
     live = _eval_cli(data_dir, tmp_path / "live", "--record", str(rec), "--workers", "3", limit=5)
