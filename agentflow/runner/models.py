@@ -189,11 +189,9 @@ class RunModels:
         self._own: list[Backend] = []  # a session's providers that are not the pool's (scripts)
 
     def for_session(self) -> RunModels:
-        """Models for one session of many (an evaluation): its own ledger and budget, so budgets and
-        totals are per session, while this object's providers (built once: a local model loads once),
-        cache, recording and replay store are shared. Close each session's models and this pool at the
-        end; a session's :meth:`aclose` leaves the shared parts open.
-        """
+        """Models for one session of many (an evaluation): its own ledger and budget; this pool's
+        providers (a local model loads once), cache, recording and replay store shared. Its
+        :meth:`aclose` leaves the shared parts open: close the pool at the end."""
         child = RunModels(replace(self.options, cache=None, replay=None, prices=None), environ=self.environ,
                           base_dir=self.base_dir, redactor=self.redactor)
         child.options, child.cache, child.replay, child.prices = self.options, self.cache, self.replay, self.prices
@@ -360,10 +358,8 @@ class RunModels:
             self.replay.check_consumed()
 
     async def aclose(self) -> None:
-        """Close the stacks built here (SDK clients; an app's own objects stay open) and the cache.
-
-        A session of a pool closes only its own providers; the pool closes the shared ones and the cache.
-        """
+        """Close the stacks built here (SDK clients; an app's own objects stay open) and the cache
+        (a pool's session: only its own providers, i.e. scripts)."""
         if self._pool is not None:
             await aclose_all(*self._own)
             return

@@ -191,6 +191,10 @@ async def test_sessions_share_providers_but_not_ledgers(data_dir: Path, prices: 
     a, b = first.build("test"), second.build("test")
     assert a is not b and a.provider is b.provider  # one provider (a local model loads once) ...
     assert first.ledger is not second.ledger  # ... and a ledger (a budget) per session
+    script = f"scripted:{data_dir.parent / 'guided' / 'flight' / 'agent_happy.yaml'}"
+    assert first.build(script, roles={"agent"}).provider is not second.build(script, roles={"agent"}).provider
+    await first.aclose()
+    await second.aclose()
     cases = _cases(data_dir, limit=2)
     config = PipelineConfig(runner=RunnerSpec(target="agentflow.eval.guided:guided_runner"))
     report = await evaluate(cases + cases, config, pipeline=SessionPipeline(config, runner=runner), workers=1)
