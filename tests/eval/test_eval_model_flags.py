@@ -185,6 +185,21 @@ async def test_role_workflows_get_a_budget_per_session(data_dir: Path) -> None:
     assert capped.summary.errors == 0 and capped.summary.totals["budget_exhausted"] == 1
 
 
+async def test_the_time_budget_stops_a_session_during_a_slow_call(data_dir: Path) -> None:
+    async def slow_critic(request: ChatRequest) -> str:
+        if request.metadata.get("role") == "critic":
+            await asyncio.sleep(0.5)  # longer than the session's whole time budget
+        return _gvr_model(request)
+
+    cases = [c for c in load_dataset(data_dir / "role" / "cases.jsonl") if c.id in ("q1-corrected", "q2-right")]
+    config = PipelineConfig(runner=RunnerSpec(target="agentflow.eval.runners:default_runner"))
+    runner = ExecutedRunner(FunctionBackend(slow_critic), models=ModelOptions(max_seconds=0.2))
+    report = await evaluate(cases, config, pipeline=SessionPipeline(config, runner=runner), workers=2)
+    for s in report.sessions:  # each session lost its 0.2 s inside the critic call, which was cut off
+        assert s.status == "budget_exhausted" and "seconds budget exhausted" in s.reason and s.llm_calls == 1
+    assert report.summary.totals["budget_exhausted"] == 2 and report.summary.errors == 0
+
+
 async def test_sessions_share_providers_but_not_ledgers(data_dir: Path, prices: Path) -> None:
     runner = GuidedRunner(["test"], models=ModelOptions(prices=prices, cache=":memory:"))
     first, second = runner.models.session(), runner.models.session()
