@@ -71,7 +71,8 @@ def add_model_flags(p: argparse.ArgumentParser, scope: str = "run") -> None:
     g.add_argument("--fallback", action="append", default=[], metavar="SPEC",
                    help="backend tried when the primary fails after its retries (repeatable, in order)")
     g.add_argument("--cache", metavar="DB", help="SQLite response cache: repeated requests cost nothing")
-    g.add_argument("--record", metavar="FILE.jsonl", help=f"record every model answer of the {scope}")
+    g.add_argument("--record", metavar="FILE.jsonl",
+                   help="record every model answer of the " + ("run" if scope == "run" else f"{scope}s, in one file"))
     g.add_argument("--replay", metavar="FILE.jsonl",
                    help=f"answer from a recording only (no model, no key); an unseen request fails the {scope}")
     g.add_argument("--max-cost", type=float, metavar="USD",
