@@ -40,7 +40,8 @@ from agentflow.eval.harness import evaluate, peak_rss_mb  # noqa: E402
 DATA = ROOT / "tests" / "data" / "eval"
 
 
-def _cases(n: int) -> list[EvalCase]:
+def scripted_cases(n: int) -> list[EvalCase]:
+    """``n`` sessions cycling over the fixed-query fixtures, each with its own id and seed."""
     base = import_path(DATA / "fixed_queries", workflows=DATA / "fa_ruled")
     out: list[EvalCase] = []
     for i in range(n):
@@ -70,7 +71,7 @@ def main() -> None:
     parser.add_argument("--engine", choices=("local", "ray"), default="local")
     args = parser.parse_args()
 
-    cases = _cases(args.sessions)
+    cases = scripted_cases(args.sessions)
     config = PipelineConfig(runner=RunnerSpec(target="agentflow.eval.guided:guided_runner",
                                               options={"backend": ["test"]}))
     asyncio.run(_baseline(cases[:20], args.workers))  # warm-up: imports, workflow loads, role prompts

@@ -33,20 +33,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from agentflow.eval import EvalCase, PipelineConfig, RunnerSpec, SessionPipeline, import_path  # noqa: E402
+from bench_eval import scripted_cases  # noqa: E402
+
+from agentflow.eval import EvalCase, PipelineConfig, RunnerSpec, SessionPipeline  # noqa: E402
 from agentflow.eval.guided import GuidedRunner  # noqa: E402
 from agentflow.eval.harness import evaluate  # noqa: E402
 from agentflow.runner.models import ModelOptions  # noqa: E402
-
-DATA = ROOT / "tests" / "data" / "eval"
-
-
-def _cases(n: int) -> list[EvalCase]:
-    base = import_path(DATA / "fixed_queries", workflows=DATA / "fa_ruled")
-    return [base[i % len(base)].model_copy(update={"id": f"{base[i % len(base)].id}-s{i:04d}", "seed": i})
-            for i in range(n)]
 
 
 async def _run(cases: list[EvalCase], options: ModelOptions, workers: int) -> tuple[float, list[Any], Any]:
@@ -66,7 +61,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    cases = _cases(args.sessions)
+    cases = scripted_cases(args.sessions)
     tmp = Path(tempfile.mkdtemp(prefix="bench_eval_models_"))
     try:
         prices = tmp / "prices.json"
