@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import re
 from pathlib import Path
@@ -32,6 +31,7 @@ from agentflow.pdl.document import (
 from agentflow.pdl.expr import ExprSyntaxError, parse_expr
 from agentflow.pdl.lines import LineMap
 from agentflow.pdl.parser import parse_procedure
+from agentflow.pdl.scalarlines import joined_lines, scalar_line_starts
 from agentflow.pdl.toolfile import ToolEntry, read_tool_entries, tool_from_mapping
 from agentflow.pdl.yamlsrc import YamlSource, decode_source
 
@@ -200,7 +200,7 @@ class _Builder:
             value = self.src.text_of(node, "the procedure")
             lines = value.split("\n")
             self._warn_if_folded(node, lines)
-            block, diags = parse_procedure(lines, LineMap(self.path, self._line_starts(node, lines)))
+            block, diags = parse_procedure(lines, LineMap(self.path, scalar_line_starts(self.text, node, lines)))
         else:
             self.src.diag("error", node, "the procedure must be text (use 'Procedure: |' and indent it)",
                           code="type")  # fmt: skip
@@ -208,28 +208,9 @@ class _Builder:
         self.diags += diags
         return block
 
-    def _line_starts(self, node: yaml.ScalarNode, lines: list[str]) -> tuple[tuple[int, int], ...]:
-        """File (line, column offset) of each line of a scalar's value."""
-        mark = node.start_mark
-        if node.style == "|":
-            file_lines = self.text.split("\n")
-            first = mark.line + 1  # content starts on the line after the indicator
-            indent = 0
-            for i, value_line in enumerate(lines):
-                if value_line.strip() and first + i < len(file_lines):
-                    indent = max(0, len(file_lines[first + i].rstrip("\r")) - len(value_line))
-                    break
-            return tuple((first + i + 1, indent) for i in range(len(lines)))
-        return _found_starts(self.text, node, lines)
-
     def _warn_if_folded(self, node: yaml.ScalarNode, lines: list[str]) -> None:
         """Folded (``>``) and plain scalars join their source lines: the procedure loses its line breaks."""
-        if node.style not in (">", None, ""):
-            return
-        first = node.start_mark.line + (1 if node.style == ">" else 0)  # '>' sits on the key's line
-        last = node.end_mark.line + (1 if node.end_mark.column else 0)
-        written = sum(1 for ln in self.text.split("\n")[first:last] if ln.strip())
-        if sum(1 for ln in lines if ln.strip()) < written:
+        if joined_lines(self.text, node, lines):
             how = "folded ('>')" if node.style == ">" else "plain"
             self.src.diag("warning", node, f"the procedure is a {how} YAML scalar: YAML joined its lines",
                           "write 'Procedure: |' so that each line stays a line", code="folded-procedure")
@@ -407,37 +388,3 @@ def ensure_loaded(doc: PdlDocument) -> PdlDocument:
     """Raise for parse errors already in ``doc.diagnostics`` (used by callers that parse text)."""
     raise_for(list(doc.diagnostics))
     return doc
-
-
-def _found_starts(text: str, node: yaml.ScalarNode, lines: list[str]) -> tuple[tuple[int, int], ...]:
-    """(line, column offset) of each value line of a quoted, folded or plain scalar, found in its source.
-
-    These styles do not keep a value line on a source line of its own (``"a\\nb"`` puts two on one line;
-    ``>`` joins several into one), so each line's opening text is searched for in the scalar's source,
-    in order. A line whose text is not there verbatim (escapes) keeps the previous line's position.
-    """
-    offsets = [0]
-    for line in text.split("\n"):
-        offsets.append(offsets[-1] + len(line) + 1)
-    start_line, end_line = node.start_mark.line, node.end_mark.line
-    begin = offsets[start_line] + node.start_mark.column if start_line < len(offsets) else 0
-    end = offsets[end_line] + node.end_mark.column if end_line < len(offsets) else len(text)
-    raw = text[begin:end]
-    quote = 1 if node.style in ("'", '"') else 0
-    last = (node.start_mark.line + 1, node.start_mark.column + quote)
-    out: list[tuple[int, int]] = []
-    cursor = quote
-    for value_line in lines:
-        body = value_line.lstrip()
-        probe = body[: next((i for i, ch in enumerate(body) if ch in "\"'\\"), len(body))][:24]
-        found = raw.find(probe, cursor) if probe else -1
-        if found < 0:
-            out.append(last)
-            continue
-        absolute = begin + found
-        row = bisect.bisect_right(offsets, absolute) - 1
-        column = absolute - offsets[row] - (len(value_line) - len(body))
-        last = (row + 1, column)
-        out.append(last)
-        cursor = found + len(probe)
-    return tuple(out)
