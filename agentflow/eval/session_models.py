@@ -24,6 +24,7 @@ from agentflow.runner.models import ModelOptions, RunModels
 
 __all__ = ["CacheStats", "ModelsArg", "SessionModels", "model_options", "session_models"]
 
+
 def model_options(models: ModelOptions | Mapping[str, Any] | None = None, *,
                   cache: str | Path | None = None) -> ModelOptions:
     """The options a runner uses: ``models`` (options or their dict form) plus the older ``cache=`` keyword."""
