@@ -6,7 +6,8 @@ cannot share one ``generate`` call, so they are grouped; within a group the prom
 (decoder-only models continue from the last position, so padding goes on the left and the attention
 mask hides it) and decoded together up to the longest ``max_new_tokens``. Each row is then cut at its
 own limit, its first stop token and its stop strings. With greedy decoding a row's tokens equal what
-the same prompt gives alone (the tests check this).
+the same prompt gives alone (the tests check this). A constrained row whose JSON had to be closed
+early to fit its limit ends with ``finish_reason="length"`` (still valid JSON).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from agentflow.backends._closing import token_texts
 
 __all__ = ["GenJob", "GenResult", "generate_batch", "stop_token_ids"]
 
@@ -31,6 +34,7 @@ class GenJob:
     grammar: Any | None = None  # a compiled xgrammar grammar, or None for free text
     stop: tuple[str, ...] = ()
     repetition_penalty: float = 1.0  # > 1 discourages loops (small models repeat a phrase until the limit)
+    close_reserve: int = 0  # constrained rows: close the JSON from max_new_tokens - close_reserve on
 
 
 @dataclass(frozen=True)
@@ -114,28 +118,34 @@ def _generate_group(model: Any, tokenizer: Any, jobs: list[GenJob], constrainer:
     processors: list[Any] = []
     if first.repetition_penalty != 1.0:
         processors.append(content_repetition_penalty(tokenizer, first.repetition_penalty, width))
+    grammar_processor = None
     if constrainer is not None and any(j.grammar is not None for j in jobs):
-        processors.append(constrainer.processor([j.grammar for j in jobs]))
+        grammar_processor = constrainer.processor(
+            [j.grammar for j in jobs], [(j.max_new_tokens, j.close_reserve) for j in jobs]
+        )
+        processors.append(grammar_processor)
     if processors:
         kwargs["logits_processor"] = processors
     with torch.inference_mode():
         output = model.generate(**kwargs)
     seconds = time.perf_counter() - started
     new_tokens = output[:, width:].tolist()
+    forced = grammar_processor.forced if grammar_processor is not None else [False] * len(jobs)
     return [
-        _finish(tokenizer, job, row_ids, stop_ids, seconds, len(jobs))
-        for job, row_ids in zip(jobs, new_tokens, strict=True)
+        _finish(tokenizer, job, row_ids, stop_ids, seconds, len(jobs), shortened=cut)
+        for job, row_ids, cut in zip(jobs, new_tokens, forced, strict=True)
     ]
 
 
 def _finish(
-    tokenizer: Any, job: GenJob, row_ids: list[int], stop_ids: set[int], seconds: float, batch_size: int
+    tokenizer: Any, job: GenJob, row_ids: list[int], stop_ids: set[int], seconds: float, batch_size: int,
+    *, shortened: bool = False,
 ) -> GenResult:
     ids = row_ids[: job.max_new_tokens]
     finish = "length"
     for pos, token in enumerate(ids):
         if token in stop_ids:
-            ids, finish = ids[:pos], "stop"
+            ids, finish = ids[:pos], "length" if shortened else "stop"
             break
     text = str(tokenizer.decode(ids, skip_special_tokens=True))
     for stop in job.stop:
@@ -155,13 +165,12 @@ def _finish(
 _STRUCTURE = {'"'}  # a string can always close (penalising `,` or `1` is what breaks "1, 1, 1" loops)
 
 
-@functools.lru_cache(maxsize=4)  # one entry per loaded tokenizer (a vocabulary scan, ~0.15 s)
+@functools.lru_cache(maxsize=4)  # one entry per loaded tokenizer
 def _structural_ids(tokenizer: Any) -> Any:
     """Ids of tokens that contain a quote or only whitespace (never penalised)."""
     import torch
 
-    ids = [i for i in range(len(tokenizer))
-           if (text := tokenizer.decode([i])) and (not text.strip() or _STRUCTURE & set(text))]
+    ids = [i for i, text in enumerate(token_texts(tokenizer)) if text and (not text.strip() or _STRUCTURE & set(text))]
     return torch.tensor(ids, dtype=torch.long)
 
 

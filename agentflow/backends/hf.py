@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from agentflow.backends import _chat_format as fmt
+from agentflow.backends._closing import closing_reserve
 from agentflow.backends._hf_generate import GenJob, GenResult, generate_batch, stop_token_ids
 from agentflow.backends._spec_options import parse_options, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk, stream_via_complete
@@ -119,6 +120,7 @@ class HFBackend:
             grammar=grammar,
             stop=request.stop,
             repetition_penalty=self.repetition_penalty,
+            close_reserve=closing_reserve(schema, max_new) if grammar is not None and schema is not None else 0,
         )
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
