@@ -113,10 +113,17 @@ class ComplianceViolation(RunError):
 
 
 class OutputValidationError(RunError):
-    """A model's output failed validation after the allowed repairs; ``raw`` is what it said."""
+    """A model's output failed validation after the allowed repairs; ``raw`` is what it said.
 
-    def __init__(self, message: str, *, raw: str = "") -> None:
+    ``usage`` is what the failed attempts cost (an :class:`agentflow.messages.Usage`, typed ``object``
+    here because this module sits below ``messages``; ``None`` when unknown) and ``attempts`` how many
+    there were, so a run's accounting and budgets include them.
+    """
+
+    def __init__(self, message: str, *, raw: str = "", usage: object | None = None, attempts: int = 0) -> None:
         self.raw = raw
+        self.usage = usage
+        self.attempts = attempts
         super().__init__(message)
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from agentflow.backends.base import Backend, ChatMessage, ChatRequest, ChatResponse
 from agentflow.errors import OutputValidationError
+from agentflow.messages import Usage
 
 __all__ = ["TypedOutcome", "complete_typed", "complete_typed_outcome", "schema_request"]
 
@@ -92,6 +93,8 @@ async def complete_typed_outcome(
     raise OutputValidationError(
         f"{backend.name}: output is not a valid {output_model.__name__} after {repairs} repair(s):\n{problem}",
         raw=raw,
+        usage=sum((r.usage for r in responses), Usage()),
+        attempts=len(responses),
     )
 
 

@@ -142,7 +142,8 @@ async def invoke_role(
         if bus is not None:
             bus.emit("llm_call", role=role.name, model=response.model or getattr(backend, "name", ""),
                      input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-                     latency_s=round(usage.latency_s, 6), cost_usd=usage.cost_usd, attempt=attempt + 1)
+                     latency_s=round(usage.latency_s, 6), cost_usd=usage.cost_usd, attempt=attempt + 1,
+                     finish_reason=response.finish_reason)
         if response.tool_calls and offered and tool_rounds < role.spec.tool_rounds:
             tool_rounds += 1
             results = await run_tool_calls(response.tool_calls, offered, role=role.name, bus=bus)
@@ -173,6 +174,8 @@ async def invoke_role(
         f"role {role.name!r} produced invalid {role.spec.output_kind!r} output after {attempts} attempt(s):"
         f" {problem}; raw output: {shown!r}",
         raw=raw,
+        usage=total,
+        attempts=attempts,
     )
 
 

@@ -15,6 +15,7 @@ from agentflow.backends.openai import OpenAIBackend
 from agentflow.backends.structured import complete_typed, complete_typed_outcome
 from agentflow.backends.wrappers import RateLimitedBackend, RateLimiter, RetryBackend, RetryPolicy
 from agentflow.errors import OutputValidationError, RateLimited
+from agentflow.messages import Usage
 from agentflow.testing import FunctionBackend
 
 from .conftest import ask
@@ -101,4 +102,5 @@ async def test_repairs_are_bounded_and_the_raw_output_is_kept() -> None:
         await complete_typed(backend, ask(), Grade, repairs=1)
     assert info.value.raw == "not json at all" and len(backend.requests) == 2
     assert "after 1 repair" in str(info.value)
+    assert info.value.attempts == 2 and isinstance(info.value.usage, Usage) and info.value.usage.output_tokens > 0
     assert json.loads(json.dumps(backend.requests[0].response_schema)) == Grade.model_json_schema()

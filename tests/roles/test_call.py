@@ -7,7 +7,7 @@ import pytest
 from agentflow.backends.base import ChatRequest
 from agentflow.errors import OutputValidationError
 from agentflow.events import Event, EventBus
-from agentflow.messages import Verdict
+from agentflow.messages import Usage, Verdict
 from agentflow.roles import RoleLibrary, call_role, invoke_role
 from agentflow.testing import FunctionBackend, SchemaBackend, ScriptedBackend, ScriptStep
 
@@ -57,6 +57,7 @@ async def test_fails_with_raw_output_after_repairs() -> None:
     assert "I think it is fine" in str(info.value)
     assert info.value.raw == "I think it is fine"
     assert len(backend.requests) == 3  # 1 + 2 repairs
+    assert info.value.attempts == 3 and isinstance(info.value.usage, Usage) and info.value.usage.calls == 3
 
 
 async def test_fenced_json_is_accepted() -> None:

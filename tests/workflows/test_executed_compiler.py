@@ -166,6 +166,9 @@ async def test_invalid_output_fails_with_raw_output(tmp_path: Path) -> None:
     assert result.status == "failed" and isinstance(result.error, OutputValidationError)
     assert "looks fine to me" in str(result.error)
     assert len(backend.requests) == 3  # one call + two repairs (judge.yaml retry.repairs)
+    judge = result.stats["judge"]  # the failed call's tries are accounted, not lost with the error
+    assert (judge.calls, judge.attempts, judge.repairs) == (1, 3, 2)
+    assert judge.output_tokens > 0 and result.usage.output_tokens == judge.output_tokens
 
 
 def test_sdk_python_graph_matches_roles_per_role_backends(tmp_path: Path) -> None:

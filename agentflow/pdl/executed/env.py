@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentflow.backends.base import Backend
-from agentflow.errors import BudgetExceeded, RunError
+from agentflow.errors import BudgetExceeded, OutputValidationError, RunError
 from agentflow.events import EventBus
 from agentflow.messages import Message, Usage
 from agentflow.roles.call import invoke_role
@@ -80,18 +80,26 @@ class ExecEnv:
         """Call ``role`` with ``inputs``, account for it, and enforce the budgets."""
         self._check_before(role, where)
         spec = self.library.get(role)
-        result = await invoke_role(spec, self.backend_for(role), inputs, bus=bus, metadata={"where": where},
-                                   tools=self._role_tools(spec.spec.tools, where))
-        st = self.stats.setdefault(role, RoleStats())
-        st.calls += 1
-        st.attempts += result.attempts
-        st.input_tokens += result.usage.input_tokens
-        st.output_tokens += result.usage.output_tokens
-        st.latency_s += result.usage.latency_s
-        st.cost_usd += result.usage.cost_usd
-        self.usage = self.usage + result.usage
+        try:
+            result = await invoke_role(spec, self.backend_for(role), inputs, bus=bus, metadata={"where": where},
+                                       tools=self._role_tools(spec.spec.tools, where))
+        except OutputValidationError as exc:  # the failed call was paid for: show it in the table and budgets
+            if isinstance(exc.usage, Usage):
+                self._account(role, exc.usage, calls=1, attempts=exc.attempts)
+            raise
+        self._account(role, result.usage, calls=1, attempts=result.attempts)
         self._check_after(role, where)
         return result.output
+
+    def _account(self, role: str, usage: Usage, *, calls: int, attempts: int) -> None:
+        st = self.stats.setdefault(role, RoleStats())
+        st.calls += calls
+        st.attempts += attempts
+        st.input_tokens += usage.input_tokens
+        st.output_tokens += usage.output_tokens
+        st.latency_s += usage.latency_s
+        st.cost_usd += usage.cost_usd
+        self.usage = self.usage + usage
 
     def _role_tools(self, names: list[str], where: str) -> dict[str, RoleTool]:
         out: dict[str, RoleTool] = {}
