@@ -3,6 +3,7 @@ procedure forbids executes. One agent call per run (action limit 1) keeps it wit
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ async def test_small_real_model_stays_compliant(tmp_path: Path) -> None:
 
     try:
         backend = build_backend("local")
-    except Exception as exc:  # the model package is an optional extra
+    except Exception as exc:  # the model package is an optional extra (in CI, .ci/install-local.sh installs it)
+        if os.environ.get("CI"):
+            raise
         pytest.skip(f"local model unavailable: {exc}")
     trace = tmp_path / "t.jsonl"
     wf = Workflow.load(FLIGHT)
