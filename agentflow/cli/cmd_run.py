@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,8 @@ def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "run", help="run a PDL workflow", description="Run a PDL workflow: a guided conversation under"
         " controllers (FlowAgent files), or an executed orchestration.")
-    p.add_argument("file", metavar="FILE.pdl", help="the workflow file")
+    p.add_argument("file", metavar="FILE.pdl",
+                   help="the workflow file, or a built-in workflow's name (multi_critic, plan_act, ...)")
     p.add_argument("--backend", action="append", default=[], metavar="SPEC",
                    help="model backend (repeatable; ROLE=SPEC for one role), e.g. openai:gpt-4o, scripted:agent.yaml")
     p.add_argument("--user", default="stdin", metavar="KIND",
@@ -39,6 +41,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--tools-spec", metavar="TOOLS.yaml", help="tool schema file (FlowAgent formats)")
     p.add_argument("--input", action="append", default=[], metavar="KEY=VALUE",
                    help="an input / pre-filled slot (VALUE @file reads the file); repeatable")
+    p.add_argument("--inputs", metavar="FILE.json", help="inputs as one JSON object (--input items override)")
+    p.add_argument("--example", action="store_true",
+                   help="use the workflow's example inputs (examples/NAME.json beside it; --input overrides)")
     p.add_argument("--trace", metavar="TRACE.jsonl", help="write every event as one JSON line")
     p.add_argument("--store", metavar="DB", help="durable run store (SQLite path or postgresql:// URL)")
     p.add_argument("--run-id", metavar="ID", help="name of the run (for resume)")
@@ -83,30 +88,14 @@ def add_model_flags(p: argparse.ArgumentParser, scope: str = "run") -> None:
     g.add_argument("--prices", metavar="FILE", help="price table (JSON/YAML) extending the built-in prices")
 
 
-def parse_inputs(values: list[str]) -> dict[str, str]:
-    """``KEY=VALUE`` items; ``@path`` values are read from the file."""
-    out: dict[str, str] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UserError(f"--input {item!r} is not KEY=VALUE", hint="write --input plan_code=CA1234")
-        if value.startswith("@"):
-            path = Path(value[1:])
-            try:
-                value = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise UserError(f"--input {key}: cannot read {path}: {exc.strerror}") from None
-        out[key.strip()] = value
-    return out
-
-
 def _handle(args: argparse.Namespace) -> int:
     from agentflow.pdl import load_pdl  # type: ignore[attr-defined]
+    from agentflow.runner.inputs import cli_inputs
 
     if args.max_turns < 1:
         raise UserError("--max-turns must be at least 1")
-    inputs = parse_inputs(args.input)
     doc = load_pdl(args.file, tools_spec=args.tools_spec)
+    inputs = cli_inputs(args, doc.path)  # read now: a bad --inputs file fails before any model loads
     if doc.mode == "executed":
         from agentflow.runner.executed import run_executed_from_cli  # type: ignore[import-not-found]
 
@@ -117,7 +106,8 @@ def _handle(args: argparse.Namespace) -> int:
             meta = run_meta(args)  # durable run: what `agentflow resume` needs to rebuild it
         code: int = run_executed_from_cli(args, doc, meta)
         return code
-    return asyncio.run(_run_guided(args, doc, inputs))
+    slots = {k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for k, v in inputs.items()}
+    return asyncio.run(_run_guided(args, doc, slots))
 
 
 def _oow_schedule(values: list[str]) -> dict[int, str]:

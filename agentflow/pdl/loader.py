@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -97,10 +98,19 @@ def load_pdl(
 
 
 def parse_file(path: str | Path, tools_spec: str | Path | None = None) -> PdlDocument:
-    """Read and parse a file without checking it; unreadable files raise :class:`UserError`."""
+    """Read and parse a file without checking it; unreadable files raise :class:`UserError`.
+
+    A bare name of a built-in workflow (``multi_critic``) that is not a file here loads the built-in.
+    """
+    from agentflow.pdl.builtin import builtin_workflow_names, resolve_workflow_path
+
+    path = resolve_workflow_path(path)
     text, problem = read_text(path)
     if text is None:
         assert problem is not None
+        if problem.code == "io" and not path.exists():
+            names = ", ".join(builtin_workflow_names())
+            problem = replace(problem, hint=f"check the path; built-in workflows run by name: {names}")
         raise problem.to_user_error()
     tools = Path(tools_spec) if tools_spec is not None else find_tools_file(path)
     tool_text: str | None = None

@@ -30,6 +30,7 @@ from agentflow.pdl.executed import Budgets, ExecEnv, ExecutedWorkflow, WorkflowR
 from agentflow.redact import Redactor, secret_env_values
 from agentflow.roles.loader import RoleLibrary, builtin_roles_dir
 from agentflow.runner.executed_tools import BUILTIN_TOOL_NAMES, builtin_tools
+from agentflow.runner.inputs import cli_inputs
 from agentflow.runner.models import ModelOptions, RunModels
 from agentflow.store import RunStore
 from agentflow.tools.binding import ToolBinding
@@ -202,21 +203,6 @@ def _nearby_role_dirs(pdl_path: Path) -> list[Path]:
     return [d for d in reversed(found) if d.resolve() != builtin]
 
 
-def _inputs(values: Iterable[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UserError(f"--input {item!r} is not KEY=VALUE", hint="write --input question='What is 2+2?'")
-        if value.startswith("@"):
-            try:
-                value = Path(value[1:]).read_text(encoding="utf-8")
-            except OSError as exc:
-                raise UserError(f"--input {key}: cannot read {value[1:]}: {exc.strerror}") from None
-        out[key.strip()] = value
-    return out
-
-
 def run_executed_from_cli(args: Any, doc: PdlDocument, meta: Mapping[str, Any] | None = None) -> int:
     """``agentflow run`` for an executed document: run, print the result and the per-role table.
 
@@ -233,7 +219,7 @@ def run_executed_from_cli(args: Any, doc: PdlDocument, meta: Mapping[str, Any] |
     # tokens, cost and calls are one run budget enforced by the model stacks (RunModels); the time
     # limit also bounds the whole graph (tools included)
     budgets = Budgets(timeout_s=getattr(args, "timeout", None))
-    inputs = _inputs(getattr(args, "input", None) or [])
+    inputs = cli_inputs(args, doc.path)
     options = {"backend": plan, "budgets": budgets, "models": ModelOptions.from_args(args)}
     if getattr(args, "store", None):
         from agentflow.runner.durable_executed import run_from_cli
