@@ -58,7 +58,7 @@ def test_in_process_vllm_batches_and_decodes_structured_outputs(tmp_path: Path) 
         ensure_local_model(os.environ, quiet=True)
     env = dict(os.environ, PYTHONPATH=str(ROOT), AGENTFLOW_OFFLINE="1", VLLM_CPU_KVCACHE_SPACE="1")
     done = subprocess.run(
-        [python, str(Path(__file__).with_name("vllm_probe.py")), "vllm:local?max_model_len=2048&max_new_tokens=64"],
+        [python, str(Path(__file__).with_name("vllm_probe.py")), "vllm:local?max_model_len=2048&max_new_tokens=128"],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=540, check=False,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("PROBE ")]
