@@ -103,7 +103,9 @@ def _system_addendum(request: ChatRequest) -> str:
             lines.append(f"- {tool.name}: {tool.description} Arguments (JSON Schema): {params}")
         lines.append('To call a tool, answer only {"name": TOOL, "arguments": {...}}.')
         if request.tool_choice == "auto":
-            lines.append('To reply without a tool, answer only {"content": "your reply"}.')
+            # no sample text to copy: SmolLM2 answered a literal "your reply" to a placeholder string
+            lines.append('To reply to the user without a tool, answer only {"content": TEXT}, where TEXT is your '
+                         'message as a JSON string.')
         return "\n".join(lines)
     if request.response_schema is not None:
         schema = json.dumps(decodable(request.response_schema), ensure_ascii=False, sort_keys=True)
