@@ -34,6 +34,7 @@ from agentflow.store import (
     JournaledBackend,
     JournaledExecutor,
     PauseRun,
+    RunRecord,
     RunRecorder,
     RunStore,
     Sealer,
@@ -42,7 +43,7 @@ from agentflow.store import (
     rewrite_trace,
 )
 
-__all__ = ["DurableRun", "owner_id", "run_durable"]
+__all__ = ["DurableRun", "owner_id", "resumable_run", "run_durable"]
 
 
 class DurableRun:
@@ -113,17 +114,7 @@ class DurableRun:
             UserError: the run is unknown, already finished, driven by a live process, or waits for a
                 decision not given.
         """
-        record = store.require_run(run_id)
-        if record.status in ("completed", "failed"):
-            raise UserError(
-                f"run {run_id!r} already {record.status}" + (f": {record.error}" if record.error else ""),
-                hint="only a killed or paused run can be resumed; start a new run with another --run-id",
-            )
-        if record.status == "running" and record.owner and not force:
-            busy = _still_driving(record.owner, record.updated)
-            if busy:
-                raise UserError(f"run {run_id!r} is still being driven by {busy}",
-                                hint="wait for it, stop that process, or pass --force if it is gone")
+        record = resumable_run(store, run_id, force=force)
         pause = dict(record.pause or {})
         require_approval = list(record.meta.get("require_approval", []))
         journal = ToolJournal(store, run_id)
@@ -217,6 +208,27 @@ class _PauseAtEndOfInput:
 def owner_id() -> str:
     """``host:pid`` of this process (who drives a run, recorded in the store)."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def resumable_run(store: RunStore, run_id: str, *, force: bool = False) -> RunRecord:
+    """The stored run ``run_id``, checked to be resumable (not ended, not driven by a live process).
+
+    Raises:
+        UserError: the run completed or failed, or another live process still drives it (``force``
+            skips that check, for a driver known to be gone).
+    """
+    record = store.require_run(run_id)
+    if record.status in ("completed", "failed"):
+        raise UserError(
+            f"run {run_id!r} already {record.status}" + (f": {record.error}" if record.error else ""),
+            hint="only a killed or paused run can be resumed; start a new run with another --run-id",
+        )
+    if record.status == "running" and record.owner and not force:
+        busy = _still_driving(record.owner, record.updated)
+        if busy:
+            raise UserError(f"run {run_id!r} is still being driven by {busy}",
+                            hint="wait for it, stop that process, or pass --force if it is gone")
+    return record
 
 
 def _still_driving(owner: str, updated: float, quiet_s: float = 120.0) -> str | None:

@@ -35,7 +35,7 @@ from agentflow.pdl.executed import WorkflowResult
 from agentflow.pdl.executed.nodes import CURRENT_STEP
 from agentflow.redact import Redactor
 from agentflow.roles.types import TypeRegistry
-from agentflow.runner.durable import _still_driving, owner_id
+from agentflow.runner.durable import owner_id, resumable_run
 from agentflow.store import LLM_TOOL, PauseRun, RunRecorder, RunStore, ToolJournal, call_key
 from agentflow.tools.binding import ToolBinding
 from agentflow.tools.spec import ToolSpec
@@ -182,15 +182,7 @@ class DurableExecution:
             store.claim_run(run_id, owner_id())
             return cls(store, run_id, RunRecorder(store, run_id), None, resumed=False,
                        require_approval=require_approval, redactor=redactor)
-        record = store.require_run(run_id)
-        if record.status in ("completed", "failed"):
-            raise UserError(f"run {run_id!r} already {record.status}" + (f": {record.error}" if record.error else ""),
-                            hint="only a killed or paused run can be resumed; start a new run with another --run-id")
-        if record.status == "running" and record.owner and not force:
-            busy = _still_driving(record.owner, record.updated)
-            if busy:
-                raise UserError(f"run {run_id!r} is still being driven by {busy}",
-                                hint="wait for it, stop that process, or pass --force if it is gone")
+        record = resumable_run(store, run_id, force=force)
         pause = dict(record.pause or {})
         if pause.get("key") and pause.get("reason") in ("approval", "interrupted_tool"):
             if approve is None:
