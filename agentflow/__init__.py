@@ -55,10 +55,10 @@ _EXPORTS: dict[str, str] = {
     "RunResult": "agentflow.graph",
     "load_pdl": "agentflow.pdl",
     "PdlDocument": "agentflow.pdl",
-    "Workflow": "agentflow.runner.api",
-    "SessionResult": "agentflow.runner.guided",
+    "Workflow": "agentflow.runner.conversation",
+    "SessionResult": "agentflow.guided.run",
     "load_workflow": "agentflow.runner.executed",
-    "WorkflowResult": "agentflow.pdl.executed",
+    "WorkflowResult": "agentflow.executed",
     "RoleSpec": "agentflow.roles.spec",
     "RoleLibrary": "agentflow.roles",
     "call_role": "agentflow.roles",
@@ -168,7 +168,9 @@ if TYPE_CHECKING:  # pragma: no cover - static view of the lazy names
     from agentflow.eval.dataset import load_dataset
     from agentflow.eval.harness import evaluate, evaluate_sync
     from agentflow.events import Event, EventBus, JsonlTraceWriter
+    from agentflow.executed import WorkflowResult
     from agentflow.graph import ALL, END, FIRST, START, Graph, Joined, RunResult, field, quorum
+    from agentflow.guided.run import SessionResult
     from agentflow.messages import (
         Action,
         AgentTurn,
@@ -187,13 +189,11 @@ if TYPE_CHECKING:  # pragma: no cover - static view of the lazy names
         Verdict,
     )
     from agentflow.pdl import PdlDocument, load_pdl
-    from agentflow.pdl.executed import WorkflowResult
     from agentflow.roles import RoleLibrary, call_role, call_role_sync
     from agentflow.roles.spec import RoleSpec
-    from agentflow.runner.api import Workflow
+    from agentflow.runner.conversation import Workflow
     from agentflow.runner.durable import run_durable
     from agentflow.runner.executed import load_workflow
-    from agentflow.runner.guided import SessionResult
     from agentflow.runner.models import ModelOptions
     from agentflow.store import open_store
     from agentflow.tools.spec import ToolSpec

@@ -8,12 +8,12 @@ Quick use::
     print(result.summary)
 """
 
-from agentflow.runner.api import Workflow, resolve_backends
-from agentflow.runner.classifier import LayeredClassifier, RoleClassifier
-from agentflow.runner.guided import SessionResult, compliance_summary, run_session
-from agentflow.runner.session import GuidedSession, SessionConfig
-from agentflow.runner.users import ScriptedUser, SimulatedUser, StreamUser, UserChannel
-from agentflow.runner.workflow import GuidedWorkflow, guided_from_document
+from agentflow.guided.classifier import LayeredClassifier, RoleClassifier
+from agentflow.guided.run import SessionResult, compliance_summary, run_session
+from agentflow.guided.session import GuidedSession, SessionConfig
+from agentflow.guided.users import ScriptedUser, SimulatedUser, StreamUser, UserChannel
+from agentflow.guided.workflow import GuidedWorkflow, guided_from_document
+from agentflow.runner.conversation import Workflow, resolve_backends
 
 __all__ = [
     "GuidedSession",

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from agentflow.events import Event, JsonlTraceWriter
-from agentflow.runner.api import Workflow
+from agentflow.runner.conversation import Workflow
 from agentflow.runner.durable import run_durable
 from agentflow.store import open_store
 from agentflow.testing import ScriptedBackend, ScriptStep

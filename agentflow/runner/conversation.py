@@ -4,7 +4,7 @@
     wf = Workflow.load("flight.pdl", tools="tools.py")
     result = wf.run_sync(["Book CA1234 for tomorrow", "Economy, Ann Lee, ID 123"], backend="openai:gpt-4o")
 
-``run`` is the async form; both return a :class:`~agentflow.runner.guided.SessionResult`.
+``run`` is the async form; both return a :class:`~agentflow.guided.run.SessionResult`.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from agentflow.backends.registry import BackendPlan
 from agentflow.controllers import RuleClassifier, SessionState, TurnClassifier
 from agentflow.errors import UserError
 from agentflow.events import EventBus, EventSink, JsonlTraceWriter, secret_learner
+from agentflow.guided.classifier import LayeredClassifier, RoleClassifier
+from agentflow.guided.run import SessionResult, run_session
+from agentflow.guided.session import Checkpoint, GuidedSession, SessionConfig
+from agentflow.guided.users import ScriptedUser, UserChannel
+from agentflow.guided.workflow import GuidedWorkflow, guided_from_document
 from agentflow.redact import Redactor, secret_env_values
-from agentflow.runner.classifier import LayeredClassifier, RoleClassifier
-from agentflow.runner.guided import SessionResult, run_session
 from agentflow.runner.models import ModelOptions, ModelStack, RunModels
-from agentflow.runner.session import Checkpoint, GuidedSession, SessionConfig
-from agentflow.runner.users import ScriptedUser, UserChannel
-from agentflow.runner.workflow import GuidedWorkflow, guided_from_document
 from agentflow.tools.binding import ToolExecutor
 from agentflow.tools.python_file import load_python_tools
 from agentflow.tools.toolbox import ToolBox
