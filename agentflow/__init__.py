@@ -55,9 +55,11 @@ _EXPORTS: dict[str, str] = {
     "RunResult": "agentflow.graph",
     "load_pdl": "agentflow.pdl",
     "PdlDocument": "agentflow.pdl",
+    "Conversation": "agentflow.runner.conversation",
+    "Orchestration": "agentflow.runner.orchestration",
     "Workflow": "agentflow.runner.conversation",
     "SessionResult": "agentflow.guided.run",
-    "load_workflow": "agentflow.runner.executed",
+    "load_workflow": "agentflow.runner.workflows",
     "WorkflowResult": "agentflow.executed",
     "RoleSpec": "agentflow.roles.spec",
     "RoleLibrary": "agentflow.roles",
@@ -67,7 +69,7 @@ _EXPORTS: dict[str, str] = {
     "complete_typed": "agentflow.backends.structured",
     "ModelOptions": "agentflow.runner.models",
     "open_store": "agentflow.store",
-    "run_durable": "agentflow.runner.durable",
+    "run_durable": "agentflow.runner.durable_entry",
     "evaluate": "agentflow.eval.harness",
     "evaluate_sync": "agentflow.eval.harness",
     "load_dataset": "agentflow.eval.dataset",
@@ -89,6 +91,7 @@ __all__ = [
     "ChatMessage",
     "ChatRequest",
     "ChatResponse",
+    "Conversation",
     "Critique",
     "Envelope",
     "Event",
@@ -101,6 +104,7 @@ __all__ = [
     "Message",
     "ModelOptions",
     "Observation",
+    "Orchestration",
     "PdlDocument",
     "Plan",
     "PlanStep",
@@ -191,9 +195,10 @@ if TYPE_CHECKING:  # pragma: no cover - static view of the lazy names
     from agentflow.pdl import PdlDocument, load_pdl
     from agentflow.roles import RoleLibrary, call_role, call_role_sync
     from agentflow.roles.spec import RoleSpec
-    from agentflow.runner.conversation import Workflow
-    from agentflow.runner.durable import run_durable
-    from agentflow.runner.executed import load_workflow
+    from agentflow.runner.conversation import Conversation, Workflow
+    from agentflow.runner.durable_entry import run_durable
     from agentflow.runner.models import ModelOptions
+    from agentflow.runner.orchestration import Orchestration
+    from agentflow.runner.workflows import load_workflow
     from agentflow.store import open_store
     from agentflow.tools.spec import ToolSpec

@@ -61,8 +61,8 @@ def _handle(args: argparse.Namespace) -> int:
     recorded = meta.get("args")
     if not isinstance(recorded, dict) or "file" not in recorded:
         raise UserError(f"run {args.run_id!r} was not started by `agentflow run`; resume it from the SDK",
-                        hint="use agentflow.runner.durable.run_durable(..., resume=True) (guided) or"
-                             " load_workflow(FILE).run_durable(..., resume=True) (executed)")
+                        hint="use Conversation.load(FILE).run_durable(..., resume=True) (guided) or"
+                             " Orchestration.load(FILE).run_durable(..., resume=True) (executed)")
     run_args = argparse.Namespace(**recorded)
     run_args.store = store_url
     run_args.run_id = args.run_id

@@ -2,7 +2,7 @@
 
 With ``--store`` the run is durable (checkpoints, journaled answers and tool calls) and
 ``agentflow resume`` continues it. This is CLI code: argparse namespaces in, printed reports out;
-the SDK side is :class:`agentflow.runner.executed.Orchestration`.
+the SDK side is :class:`agentflow.runner.orchestration.Orchestration`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from agentflow.executed import Budgets
 from agentflow.pdl.document import PdlDocument
 from agentflow.redact import Redactor, secret_env_values
 from agentflow.runner.durable_executed import DurableExecution
-from agentflow.runner.executed import load_workflow
 from agentflow.runner.models import ModelOptions
+from agentflow.runner.orchestration import load_orchestration
 from agentflow.store import Sealer, open_store, rewrite_trace
 
 __all__ = ["run_executed"]
@@ -38,7 +38,7 @@ def run_executed(args: Any, doc: PdlDocument, meta: Mapping[str, Any] | None = N
     reason is printed).
     """
     dirs = getattr(args, "roles_dir", None) or getattr(args, "roles", None) or ()
-    wf = load_workflow(doc.path, doc=doc, tools=getattr(args, "tools", None),
+    wf = load_orchestration(doc.path, doc=doc, tools=getattr(args, "tools", None),
                        roles=[dirs] if isinstance(dirs, str) else dirs)
     plan = parse_backend_args(list(getattr(args, "backend", None) or []))
     # tokens, cost and calls are one run budget enforced by the model stacks (RunModels); the time
@@ -67,7 +67,7 @@ def _run_durable(wf: Any, args: Any, inputs: Mapping[str, Any], options: Mapping
                  meta: Mapping[str, Any]) -> int:
     """``agentflow run FILE.pdl --store DB`` (and ``agentflow resume``) for an executed workflow.
 
-    ``wf`` is the loaded :class:`~agentflow.runner.executed.Orchestration`; ``options`` are the
+    ``wf`` is the loaded :class:`~agentflow.runner.orchestration.Orchestration`; ``options`` are the
     keyword arguments of its ``run``. Prints the report, or the command that continues a paused run.
     """
     resume = bool(getattr(args, "resume", False))

@@ -11,7 +11,8 @@ backends and user channels, and drives the session, turning a pause (approval, u
     session = workflow.session(bus=bus, checkpoint=durable.checkpoint, state=durable.state, ...)
     result = await durable.drive(session, user, backends)               # result.status: completed | paused | ...
 
-:meth:`Workflow.run_durable <run_durable>` does all of that in one call for SDK users.
+:meth:`Conversation.run_durable <agentflow.runner.conversation.Conversation.run_durable>` (or
+:func:`agentflow.run_durable`) does all of that in one call for SDK users.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from agentflow.store import (
     rewrite_trace,
 )
 
-__all__ = ["DurableRun", "owner_id", "resumable_run", "run_durable"]
+__all__ = ["DurableRun", "owner_id", "resumable_run", "run_conversation_durable"]
 
 
 class DurableRun:
@@ -274,7 +275,7 @@ def _last_reply(state: SessionState) -> str | None:
     return None
 
 
-async def run_durable(
+async def run_conversation_durable(
     workflow: Any,
     user: UserChannel | Sequence[str],
     *,
@@ -288,7 +289,7 @@ async def run_durable(
     meta: Mapping[str, Any] | None = None,
     **session_kwargs: Any,
 ) -> SessionResult:
-    """Run a :class:`~agentflow.runner.conversation.Workflow` durably, or continue it (``resume=True``).
+    """Run a :class:`~agentflow.runner.conversation.Conversation` durably, or continue it (``resume=True``).
 
     Pass the same ``user`` kind, backend and tools when resuming: the run continues from its last
     checkpoint, tool calls already made are replayed from the journal, and scripted cursors are

@@ -1,7 +1,7 @@
 """Durable executed-mode runs: the workflow's graph checkpointed after every step, answers and tools journaled.
 
 :class:`DurableExecution` is the glue between an executed workflow run
-(:meth:`agentflow.runner.executed.Orchestration.run`) and a :class:`~agentflow.store.RunStore`:
+(:meth:`agentflow.runner.orchestration.Orchestration.run`) and a :class:`~agentflow.store.RunStore`:
 
 * the graph's :class:`~agentflow.graph.Snapshot` is committed after every step, with the events of
   that step (a killed run continues from the last snapshot; nodes that were in flight run again);

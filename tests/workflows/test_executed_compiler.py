@@ -11,7 +11,7 @@ import pytest
 from agentflow.backends.base import ChatRequest
 from agentflow.errors import BudgetExceeded, OutputValidationError, UserError
 from agentflow.executed import Budgets
-from agentflow.runner.executed import load_workflow
+from agentflow.runner.workflows import load_workflow
 from agentflow.testing import FunctionBackend, SchemaBackend
 
 HEAD = """Name: t

@@ -1,9 +1,9 @@
-"""Run executed-mode workflows: the SDK entry (:func:`load_workflow`).
+"""Executed-mode workflows for apps: :class:`Orchestration` (load once, run as often as you like).
 
 Three lines from an app::
 
-    from agentflow.runner.executed import load_workflow
-    wf = load_workflow("workflows/table_critic.pdl")
+    from agentflow import Orchestration
+    wf = Orchestration.load("workflows/table_critic.pdl")
     result = wf.run_sync({"question": "...", "table": "..."}, backend="test")
 
 ``backend`` is a spec (``test``, ``openai:gpt-4o``, ``scripted:FILE``), a :class:`Backend`, or a
@@ -37,7 +37,7 @@ from agentflow.tools.python_file import PythonTool, load_python_tools
 if TYPE_CHECKING:
     from agentflow.runner.durable_executed import DurableExecution
 
-__all__ = ["Orchestration", "load_workflow"]
+__all__ = ["Orchestration", "load_orchestration"]
 
 BackendArg = str | Backend | Mapping[str, str | Backend] | BackendPlan
 
@@ -159,8 +159,14 @@ class Orchestration:
         """:meth:`run` for synchronous code."""
         return asyncio.run(self.run(inputs, **kwargs))
 
+    @classmethod
+    def load(cls, path: str | Path, *, roles: Iterable[str | Path] = (),
+             tools: str | Path | Mapping[str, Any] | None = None, doc: PdlDocument | None = None) -> Orchestration:
+        """Load, check and compile an executed workflow (see :func:`load_orchestration`)."""
+        return load_orchestration(path, roles=roles, tools=tools, doc=doc)
 
-def load_workflow(
+
+def load_orchestration(
     path: str | Path,
     *,
     roles: Iterable[str | Path] = (),
@@ -185,7 +191,7 @@ def load_workflow(
     document = doc if doc is not None else load_pdl(path)
     if document.mode != "executed":
         raise UserError(f"{path} is a guided (conversational) workflow, not an executed one",
-                        hint="run it with `agentflow run` or agentflow.runner.Workflow")
+                        hint="run it with `agentflow run` or agentflow.Conversation")
     fns: Mapping[str, Any] = load_python_tools(tools) if isinstance(tools, str | Path) else (tools or {})
     bindings: dict[str, ToolBinding] = {name: PythonTool(fn) for name, fn in fns.items()}
     library = RoleLibrary([*_nearby_role_dirs(Path(path)), *roles])
