@@ -24,7 +24,8 @@ def test_load_workflow_returns_the_kind_the_file_declares() -> None:
     assert agentflow.Workflow is Conversation  # the earlier name still works
 
 
-async def test_conversation_runs_durably_through_the_one_entry(tmp_path: Path) -> None:
+async def test_conversation_runs_durably_through_the_one_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AF_SIDE_EFFECTS", str(tmp_path / "effects.log"))
     wf = Conversation.load(DATA / "flight.yaml")
     common = {"backend": f"scripted:{DATA / 'agent.yaml'}", "tools": load_python_tools(DATA / "tools.py"),
               "classifier": "rules", "store": tmp_path / "runs.db", "run_id": "entry"}
