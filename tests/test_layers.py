@@ -13,6 +13,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "_ids": 0,
     "redact": 0,
+    "safeload": 0,
     "messages": 1,
     "events": 2,
     "backends": 3,

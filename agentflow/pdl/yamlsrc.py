@@ -11,36 +11,23 @@ from typing import Any
 
 import yaml
 
-from agentflow.errors import Location
+from agentflow.errors import Location, UserError
 from agentflow.pdl.ast import Span
 from agentflow.pdl.diagnostics import Diagnostic, Severity
+from agentflow.safeload import MAX_FILE_BYTES, compose_yaml, decode_text
 
 __all__ = ["MAX_FILE_BYTES", "YamlSource", "decode_source"]
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def decode_source(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
     """Bytes → text, or a located diagnostic for binary / non-UTF-8 / oversized input."""
-    if len(data) > MAX_FILE_BYTES:
-        return None, Diagnostic("error", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", Location(path))
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, Diagnostic(
-            "error", "file is not UTF-8 text", Location(path, line, col), hint="save it as UTF-8", code="encoding"
-        )
-    if "\x00" in text:
-        at = text.index("\x00")
-        line = text.count("\n", 0, at) + 1
-        col = at - (text.rfind("\n", 0, at) + 1) + 1
-        return None, Diagnostic(
-            "error", "file contains NUL bytes (binary?)", Location(path, line, col), code="encoding"
-        )
-    return text, None
+        return decode_text(data, path), None
+    except UserError as exc:
+        code = "encoding" if "UTF-8" in exc.message or "NUL" in exc.message else "io"
+        return None, Diagnostic("error", exc.message, exc.location or Location(path), hint=exc.hint, code=code)
 
 
 class YamlSource:
@@ -52,16 +39,11 @@ class YamlSource:
         self.diags: list[Diagnostic] = []
         self.root: yaml.Node | None = None
         try:
-            self.root = yaml.compose(text, Loader=_Loader)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            loc = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
-            problem = exc.problem or exc.context or "invalid YAML"
-            self.diags.append(Diagnostic("error", f"YAML: {problem}", loc, hint=_yaml_hint(problem), code="yaml"))
-        except yaml.YAMLError as exc:
-            self.diags.append(Diagnostic("error", f"YAML: {exc}", Location(path, 1, 1), code="yaml"))
-        except RecursionError:
-            self.diags.append(Diagnostic("error", "YAML nested too deeply", Location(path, 1, 1), code="yaml"))
+            self.root = compose_yaml(text, path)  # bounded: depth and alias expansion (agentflow.safeload)
+        except UserError as exc:
+            message = exc.message.replace("invalid YAML: ", "YAML: ", 1)
+            self.diags.append(Diagnostic("error", message, exc.location or Location(path, 1, 1), hint=exc.hint,
+                                         code="yaml"))  # fmt: skip
         self._constructor = _Loader("")
 
     def span(self, node: yaml.Node) -> Span:
@@ -140,13 +122,3 @@ def _kind(node: yaml.Node) -> str:
     if isinstance(node, yaml.SequenceNode):
         return "a list"
     return f"the text {str(node.value)[:40]!r}" if node.value not in ("", "~", "null") else "empty"
-
-
-def _yaml_hint(problem: str) -> str | None:
-    if "mapping values are not allowed" in problem:
-        return "quote text that contains ': ' or indent it under a '|' block"
-    if "found character '\\t'" in problem:
-        return "indent with spaces, not tabs"
-    if "could not find expected ':'" in problem:
-        return "each entry needs `key: value`"
-    return None
