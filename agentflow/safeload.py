@@ -38,6 +38,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "check_depth",
     "compose_yaml",
+    "construct_yaml",
     "decode_text",
     "load_json",
     "load_yaml",
@@ -51,10 +52,16 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 100
 MAX_ALIAS_NODES = 50_000
 
-try:
-    from yaml._yaml import CParser as _CParser  # libyaml's event parser, when PyYAML was built with it
-except ImportError:  # pragma: no cover - pure-Python PyYAML
-    _CParser = None
+def _c_parser() -> Any:
+    """libyaml's event parser, when PyYAML was built with it (None otherwise)."""
+    try:
+        import yaml._yaml as cyaml
+    except ImportError:  # pragma: no cover - pure-Python PyYAML
+        return None
+    return getattr(cyaml, "CParser", None)
+
+
+_CParser: Any = _c_parser()
 
 
 def _parser_base() -> type:
@@ -92,8 +99,9 @@ class _BoundedComposer(Composer):
         self._sizes: dict[str, int] = {}
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):  # type: ignore[no-untyped-call]
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+        events: Any = self  # the event methods come from the parser class mixed in below
+        if events.check_event(yaml.AliasEvent):
+            event = events.peek_event()
             size = self._sizes.get(event.anchor, 1)
             self._alias_nodes += size
             self._count += size
@@ -101,7 +109,7 @@ class _BoundedComposer(Composer):
                 raise _Bounded(f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes", event.start_mark,
                                "write the values out, or use fewer nested aliases")  # fmt: skip
             return super().compose_node(parent, index)
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = events.peek_event()
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise _Bounded(f"YAML nested more than {MAX_DEPTH} levels deep", event.start_mark, "flatten the data")
@@ -120,7 +128,7 @@ def _loader_class() -> type:
 
     class _Loader(_BoundedComposer, base, SafeConstructor, Resolver):  # type: ignore[misc, valid-type]
         def __init__(self, stream: str) -> None:
-            base.__init__(self, stream)
+            base.__init__(self, stream)  # type: ignore[misc]
             _BoundedComposer.__init__(self)
             SafeConstructor.__init__(self)
             Resolver.__init__(self)

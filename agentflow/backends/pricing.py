@@ -11,7 +11,6 @@ providers' list prices when this was written — override them with your own tab
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -94,18 +93,11 @@ class PriceTable:
     @classmethod
     def from_file(cls, path: str | Path) -> PriceTable:
         """Defaults extended by a JSON or YAML file ``{"openai:my-model*": {"input": 1.0, "output": 2.0}}``."""
-        file = Path(path)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"cannot read price table: {exc.strerror}", location=Location(str(file))) from None
-        data: Any
-        if file.suffix in (".yaml", ".yml"):
-            import yaml
+        from agentflow.safeload import load_json, load_yaml, read_text
 
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
+        file = Path(path)
+        text = read_text(file, "price table", hint="pass --prices FILE.json or FILE.yaml")
+        data: Any = load_yaml(text, str(file)) if file.suffix in (".yaml", ".yml") else load_json(text, str(file))
         if not isinstance(data, dict):
             raise UserError("price table must map model patterns to prices", location=Location(str(file)),
                             hint='e.g. {"openai:my-model*": {"input": 1.0, "output": 2.0}}')

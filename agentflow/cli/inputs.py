@@ -8,12 +8,12 @@ input at a time.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from agentflow.errors import Location, UserError
+from agentflow.safeload import read_json, read_text
 
 __all__ = ["cli_inputs", "example_inputs_path", "parse_input_items", "read_inputs_file"]
 
@@ -26,10 +26,7 @@ def parse_input_items(values: Iterable[str]) -> dict[str, str]:
         if not sep or not key.strip():
             raise UserError(f"--input {item!r} is not KEY=VALUE", hint="write --input question='What is 2+2?'")
         if value.startswith("@"):
-            try:
-                value = Path(value[1:]).read_text(encoding="utf-8")
-            except OSError as exc:
-                raise UserError(f"--input {key}: cannot read {value[1:]}: {exc.strerror}") from None
+            value = read_text(value[1:], f"--input {key.strip()} file")
         out[key.strip()] = value
     return out
 
@@ -37,16 +34,7 @@ def parse_input_items(values: Iterable[str]) -> dict[str, str]:
 def read_inputs_file(path: str | Path) -> dict[str, Any]:
     """The JSON object in ``path``; a missing file, bad JSON or a non-object is a located :class:`UserError`."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"--inputs: cannot read {p}: {exc.strerror or exc}",
-                        hint="pass a JSON file holding one object of inputs") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"inputs file is not JSON: {exc.msg}", location=Location(str(p), exc.lineno, exc.colno),
-                        hint='write one object, e.g. {"question": "What is 2+2?"}') from None
+    data = read_json(p, "inputs file", hint="pass a JSON file holding one object of inputs")
     if not isinstance(data, dict):
         raise UserError(f"inputs file must hold a JSON object, not {type(data).__name__}",
                         location=Location(str(p), 1, 1), hint='write one object, e.g. {"question": "What is 2+2?"}')

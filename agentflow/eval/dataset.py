@@ -26,11 +26,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agentflow.errors import Location, UserError
 from agentflow.eval.oow import OowSlot, balanced_schedule
+from agentflow.safeload import load_json, read_text, read_yaml
 
 __all__ = ["EvalCase", "RefTurn", "UserSpec", "dump_dataset", "load_dataset", "read_api_rules"]
 
@@ -100,8 +100,8 @@ def read_api_rules(workflow: str | Path) -> dict[str, list[str]]:
     nothing to audit).
     """
     try:
-        raw = yaml.safe_load(Path(workflow).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        raw = read_yaml(workflow, "workflow")
+    except UserError:
         return {}
     apis = raw.get("APIs") if isinstance(raw, dict) else None
     rules: dict[str, list[str]] = {}
@@ -120,11 +120,7 @@ def load_dataset(path: str | Path, *, seed: int | None = None) -> list[EvalCase]
         seed: when given, replaces every case's ``seed`` (and places balanced OOW turns with it).
     """
     p = Path(path)
-    try:
-        lines = p.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UserError(f"cannot read dataset {p}: {exc.strerror}",
-                        hint="pass a .jsonl file or a corpus folder") from None
+    lines = read_text(p, "dataset", hint="pass a .jsonl file or a corpus folder").splitlines()
     cases: list[EvalCase] = []
     seen: dict[str, int] = {}
     rules_cache: dict[str, dict[str, list[str]]] = {}
@@ -132,11 +128,7 @@ def load_dataset(path: str | Path, *, seed: int | None = None) -> list[EvalCase]
     for lineno, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("//"):
             continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"invalid JSON: {exc.msg}", location=Location(str(p), lineno, exc.colno),
-                            hint="each line holds one JSON object") from None
+        raw = load_json(line, str(p), lineno)
         if not isinstance(raw, dict):
             raise UserError("a dataset line must be a JSON object", location=Location(str(p), lineno, 1))
         if seed is not None:

@@ -15,13 +15,13 @@ editing the exported JSONL.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from agentflow.errors import Location, UserError
 from agentflow.eval.dataset import EvalCase, UserSpec, read_api_rules
 from agentflow.eval.oow import balanced_schedule
+from agentflow.safeload import load_json, read_json, read_text
 
 __all__ = ["import_fixed_queries", "import_path", "import_workflows"]
 
@@ -44,11 +44,7 @@ def import_path(path: str | Path, *, workflows: str | Path | None = None, seed: 
 def _task_infos(folder: Path) -> dict[str, dict[str, Any]]:
     for candidate in (folder / "task_infos.json", folder.parent / "task_infos.json"):
         if candidate.is_file():
-            try:
-                raw = json.loads(candidate.read_text(encoding="utf-8"))
-            except json.JSONDecodeError as exc:
-                raise UserError(f"invalid JSON: {exc.msg}",
-                                location=Location(str(candidate), exc.lineno, exc.colno)) from None
+            raw = read_json(candidate, "task infos")
             infos = raw.get("task_infos", raw) if isinstance(raw, dict) else {}
             if isinstance(infos, dict) and folder.name in infos and isinstance(infos[folder.name], dict):
                 infos = infos[folder.name]  # eval_fixed_queries nests per version
@@ -59,10 +55,7 @@ def _task_infos(folder: Path) -> dict[str, dict[str, Any]]:
 def _profiles(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise UserError(f"invalid JSON: {exc.msg}", location=Location(str(path), exc.lineno, exc.colno)) from None
+    raw = read_json(path, "profiles")
     items = raw if isinstance(raw, list) else [raw]
     return [p for p in items if isinstance(p, dict)]
 
@@ -116,7 +109,7 @@ def import_fixed_queries(folder: str | Path, workflows: str | Path, *, seed: int
     cases: list[EvalCase] = []
     for qfile in sorted(qdir.glob("*.jsonl")):
         pdl = next(iter(sorted((wroot / "pdl").glob(f"{qfile.stem}.y*ml"))), None)
-        lines = [ln for ln in qfile.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        lines = [ln for ln in read_text(qfile, "fixed queries").splitlines() if ln.strip()]
         if not lines:
             continue
         if pdl is None:
@@ -125,10 +118,7 @@ def import_fixed_queries(folder: str | Path, workflows: str | Path, *, seed: int
         tools = wroot / "tools" / f"{qfile.stem}.yaml"
         rules = read_api_rules(pdl)
         for lineno, line in enumerate(lines, start=1):
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"invalid JSON: {exc.msg}", location=Location(str(qfile), lineno, exc.colno)) from None
+            raw = load_json(line, str(qfile), lineno)
             queries = raw.get("user_queries") if isinstance(raw, dict) else None
             if not isinstance(queries, list) or not queries:
                 raise UserError("a fixed query needs a non-empty `user_queries` list",

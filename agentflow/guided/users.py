@@ -12,17 +12,15 @@ the first turn), and returns ``None`` when the conversation is over. Built in:
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol, runtime_checkable
-
-import yaml
 
 from agentflow.backends.base import Backend
 from agentflow.controllers import OOW_TAXONOMY
 from agentflow.errors import Location, UserError
 from agentflow.events import EventBus
+from agentflow.safeload import read_json, read_yaml
 
 __all__ = ["ScriptedUser", "SimulatedUser", "StreamUser", "UserChannel", "load_profile", "load_user_script"]
 
@@ -63,14 +61,7 @@ class ScriptedUser:
 def load_user_script(path: str | Path) -> list[str]:
     """A YAML list of user messages (strings, or ``{say: TEXT}`` items)."""
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"cannot read user script {p}: {exc.strerror}", hint="check the path after scripted:") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Location(str(p), mark.line + 1, mark.column + 1) if mark else Location(str(p))
-        raise UserError(f"invalid YAML in user script: {getattr(exc, 'problem', exc)}", location=loc) from None
+    raw = read_yaml(p, "user script", hint="check the path after scripted:")
     if not isinstance(raw, list) or not raw:
         raise UserError("a user script must be a non-empty YAML list of messages", location=Location(str(p), 1, 1),
                         hint="write `- I want to book flight CA1234` items")
@@ -123,13 +114,7 @@ def load_profile(path: str | Path | None, index: int = 0) -> dict[str, Any]:
         return {"persona": "A customer who wants to complete the service's main task",
                 "user_needs": "Complete the request; answer the agent's questions."}
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"cannot read profile {p}: {exc.strerror}", hint="pass --user sim:PROFILE.json") from None
-    except json.JSONDecodeError as exc:
-        loc = Location(str(p), exc.lineno, exc.colno)
-        raise UserError(f"invalid JSON in profile: {exc.msg}", location=loc) from None
+    data = read_json(p, "profile", hint="pass --user sim:PROFILE.json")
     if isinstance(data, list):
         if not data:
             raise UserError("the profile list is empty", location=Location(str(p)))

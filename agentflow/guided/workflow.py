@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from agentflow.controllers import AnswerRule, ApiRule, ClaimRule, Condition, SlotRule, WorkflowRules
+from agentflow.errors import UserError
 from agentflow.pdl import PdlDocument
 from agentflow.pdl.infer import condition_from_expr, infer_conditions
+from agentflow.safeload import load_yaml
 from agentflow.tools.spec import ToolSpec
 
 __all__ = ["GuidedWorkflow", "default_claims", "guided_from_document"]
@@ -63,8 +63,8 @@ def default_claims(apis: dict[str, ApiRule]) -> tuple[ClaimRule, ...]:
 
 def _procedure_text(doc: PdlDocument) -> str:
     try:
-        data = yaml.safe_load(doc.source)
-    except yaml.YAMLError:
+        data = load_yaml(doc.source, doc.path)
+    except UserError:
         return ""
     if isinstance(data, dict):
         text = data.get(doc.procedure_key) or data.get("PDL") or data.get("Procedure") or ""

@@ -34,6 +34,7 @@ from agentflow.pdl.lines import LineMap
 from agentflow.pdl.parser import parse_procedure
 from agentflow.pdl.scalarlines import joined_lines, scalar_line_starts
 from agentflow.pdl.toolfile import ToolEntry, read_tool_entries, tool_from_mapping
+from agentflow.pdl.required import check_required
 from agentflow.pdl.yamlsrc import YamlSource, decode_source
 
 __all__ = ["KNOWN_KEYS", "ensure_loaded", "find_tools_file", "load_pdl", "parse_file", "parse_pdl_text", "read_text"]
@@ -167,8 +168,7 @@ class _Builder:
                 if canon in ("Procedure", "PDL"):
                     proc_key = canon
                     proc_span = self.src.span(knode)
-        if root is not None and "Procedure" not in sections and "PDL" not in sections and not self.src.diags:
-            self.src.diag("error", root, "no procedure: add a 'Procedure:' (or 'PDL:') block", code="no-procedure")
+        check_required(self.src, root, sections)  # Name and Procedure (pdl/SPEC.md §1)
         proc_node = sections.get(proc_key)
         if proc_node is not None:
             procedure = self.procedure(proc_node)

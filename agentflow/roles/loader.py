@@ -21,10 +21,10 @@ from agentflow.messages import Message
 from agentflow.roles.render import PromptTemplate, make_environment
 from agentflow.roles.spec import RoleSpec
 from agentflow.roles.types import TypeRegistry, model_from_schema
+from agentflow.safeload import compose_yaml, construct_yaml, read_text
 
 __all__ = ["Role", "RoleLibrary", "builtin_roles_dir", "load_role_file"]
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def builtin_roles_dir() -> Path:
@@ -111,16 +111,9 @@ def load_role_file(path: str | Path, *, types: TypeRegistry | None = None) -> Ro
     """
     p = Path(path)
     where = str(p)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot read role file: {exc.strerror}", location=Location(where)) from None
-    try:
-        raw = yaml.load(text, Loader=_Loader)  # a safe loader (libyaml when present)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Location(where, mark.line + 1, mark.column + 1) if mark else Location(where)
-        raise UserError(f"invalid YAML: {getattr(exc, 'problem', exc)}", location=loc) from None
+    text = read_text(p, "role file")
+    root = compose_yaml(text, where)  # bounded: size, depth, alias expansion (agentflow.safeload)
+    raw = None if root is None else construct_yaml(root, where)
     if not isinstance(raw, dict):
         raise UserError("a role file must be a YAML mapping", location=Location(where, 1, 1),
                         hint="start with `name: ...`, `purpose: ...`, `prompt: ...`, `produces: ...`")
@@ -128,8 +121,7 @@ def load_role_file(path: str | Path, *, types: TypeRegistry | None = None) -> Ro
         spec = RoleSpec.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        # positions are only needed for the error, so the file is composed again only here
-        mark = _mark_of(yaml.compose(text, Loader=_Loader), tuple(first["loc"]))
+        mark = _mark_of(root, tuple(first["loc"]))
         loc = Location(where, mark.line + 1, mark.column + 1) if mark else Location(where)
         dotted = ".".join(str(p) for p in first["loc"]) or "file"
         raise UserError(f"{dotted}: {first['msg']}", location=loc,

@@ -14,8 +14,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, cast
 
-from agentflow.errors import UserError
+from agentflow.errors import Location, UserError
 from agentflow.redact import Redactor
+from agentflow.safeload import load_json
 from agentflow.store.base import Checkpoint, JournalEntry, JournalStatus, RunNotFound, RunRecord, RunStatus
 from agentflow.store.driver import Cursor, Driver, schema_statements
 from agentflow.store.sealing import Sealer
@@ -64,7 +65,7 @@ class SqlRunStore:
     def _load(self, text: str, sealed: str | None) -> Any:
         if sealed and self._sealer is not None:
             return self._sealer.open(sealed)
-        return json.loads(text)
+        return _stored_json(text, self.url)
 
     def _tx(self, write: bool = False) -> AbstractContextManager[Cursor]:
         return self._db.transaction(write)
@@ -223,7 +224,7 @@ class SqlRunStore:
             cur.execute(self._q(f"SELECT body FROM {table} WHERE run_id = ? ORDER BY seq"), (run_id,))
             rows = cur.fetchall()
         for (body,) in rows:
-            yield cast(dict[str, Any], json.loads(body))
+            yield cast(dict[str, Any], _stored_json(body, self.url))
 
     # -- inbox (user input posted from outside the run) ------------------------------------------
 
@@ -305,14 +306,14 @@ class SqlRunStore:
         return None if row is None else self._journal_entry(run_id, row)
 
     def _run_record(self, row: Sequence[Any]) -> RunRecord:
-        return _run_record(row, self._load(row[2], row[8]))
+        return _run_record(row, self._load(row[2], row[8]), self.url)
 
     def _journal_entry(self, run_id: str, row: Sequence[Any]) -> JournalEntry:
         return JournalEntry(
             run_id=run_id,
             key=row[0],
             tool=row[1],
-            args=json.loads(row[2]),
+            args=_stored_json(row[2], self.url),
             status=row[3],
             result=None if row[4] is None else self._load(row[4], row[8]),
             error=row[5],
@@ -339,13 +340,13 @@ _RUN_SELECT = (
 _JOURNAL_COLS = "key, tool, args, status, result, error, started, finished, sealed"
 
 
-def _run_record(row: Sequence[Any], meta: Any) -> RunRecord:
+def _run_record(row: Sequence[Any], meta: Any, url: str) -> RunRecord:
     return RunRecord(
         owner=row[9],
         run_id=row[0],
         status=row[1],
         meta=meta,
-        pause=None if row[3] is None else json.loads(row[3]),
+        pause=None if row[3] is None else _stored_json(row[3], url),
         error=row[4],
         step=int(row[5]),
         created=float(row[6] or 0.0),
@@ -353,3 +354,12 @@ def _run_record(row: Sequence[Any], meta: Any) -> RunRecord:
     )
 
 
+
+
+def _stored_json(text: str, url: str) -> Any:
+    """A JSON column's value; a row changed outside agentflow is one located error, not a traceback."""
+    try:
+        return load_json(text, url)
+    except UserError as exc:
+        raise UserError(f"the store holds a corrupt record ({exc.message})", location=Location(url),
+                        hint="it was changed outside agentflow: restore the file or start a new run") from None  # fmt: skip

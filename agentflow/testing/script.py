@@ -17,13 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agentflow._ids import new_id
 from agentflow.backends.base import ChatRequest, ChatResponse, ToolCall
 from agentflow.errors import Location, UserError
 from agentflow.messages import Usage
+from agentflow.safeload import read_yaml
 
 __all__ = ["ScriptError", "ScriptStep", "load_script"]
 
@@ -75,14 +75,7 @@ class ScriptStep(BaseModel):
 def load_script(path: str | Path) -> list[ScriptStep]:
     """Load and validate a script file; errors name the file and the step."""
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"cannot read script {p}: {exc.strerror}", hint="check the path after `scripted:`") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Location(str(p), mark.line + 1, mark.column + 1) if mark else Location(str(p))
-        raise UserError(f"invalid YAML in script: {getattr(exc, 'problem', exc)}", location=loc) from None
+    raw = read_yaml(p, "script", hint="check the path after `scripted:`")
     if not isinstance(raw, list):
         raise UserError("a script must be a YAML list of steps", location=Location(str(p), 1, 1),
                         hint="write `- say: ...` or `- call: NAME` items")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from agentflow.backends.base import Backend, ChatRequest, ChatResponse, StreamChunk
 from agentflow.backends.wrappers._common import ResponseBuilder, aclose_all, one_chunk, request_key
+from agentflow.errors import Location, UserError
 
 __all__ = ["CachedBackend", "SqliteCache"]
 
@@ -28,17 +29,24 @@ class SqliteCache:
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # a cache may lose its last writes in a power cut; an fsync per answer is not worth it
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created REAL)"
-        )
+        try:
+            if self.path != ":memory:":
+                if Path(self.path).is_dir():
+                    raise UserError("the cache is a directory, not a database file", location=Location(self.path),
+                                    hint="pass --cache FILE.db (created when missing)")  # fmt: skip
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # a cache may lose its last writes in a power cut; an fsync per answer is not worth it
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created REAL)"
+            )
+        except (sqlite3.Error, OSError) as exc:
+            raise UserError(f"cannot open the cache: {exc}", location=Location(self.path),
+                            hint="pass --cache FILE.db: a new file, or one agentflow wrote") from None  # fmt: skip
 
     def get(self, key: str) -> ChatResponse | None:
         with self._lock:

@@ -23,6 +23,7 @@ from agentflow.backends.base import Backend, ChatRequest, ChatResponse, StreamCh
 from agentflow.backends.wrappers._common import ResponseBuilder, aclose_all, one_chunk, request_key
 from agentflow.errors import Location, RunError, UserError
 from agentflow.redact import Redactor
+from agentflow.safeload import load_json, read_text
 
 __all__ = ["RecordingBackend", "ReplayBackend", "ReplayMissing", "ReplayStore"]
 
@@ -98,16 +99,12 @@ class ReplayStore:
         self._answers: dict[str, deque[ChatResponse]] = {}
         self._seen: dict[str, int] = {}
         self._lock = threading.Lock()
-        try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UserError(f"cannot read recording: {exc.strerror}", location=Location(str(self.path)),
-                            hint="record a run first with --record FILE") from None
+        lines = read_text(self.path, "recording", hint="record a run first with --record FILE").splitlines()
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
+            item: Any = load_json(line, str(self.path), number)
             try:
-                item: dict[str, Any] = json.loads(line)
                 response = ChatResponse.model_validate(item["response"])
                 key = str(item["key"])
             except (ValueError, KeyError, TypeError) as exc:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agentflow.errors import Location, UserError
 from agentflow.eval.record import SessionRecord
 from agentflow.eval.summary import Summary
+from agentflow.safeload import read_json
 
 __all__ = ["REPORT_SCHEMA", "EvalReport", "read_report"]
 
@@ -44,13 +45,7 @@ def read_report(path: str | Path) -> EvalReport:
     p = Path(path)
     if p.is_dir():
         p = p / "report.json"
-    try:
-        raw = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"cannot read report {p}: {exc.strerror}",
-                        hint="pass a report.json written by agentflow eval") from None
-    except json.JSONDecodeError as exc:
-        raise UserError(f"invalid JSON: {exc.msg}", location=Location(str(p), exc.lineno, exc.colno)) from None
+    raw = read_json(p, "report", hint="pass a report.json written by agentflow eval")
     if not isinstance(raw, dict) or raw.get("schema") != REPORT_SCHEMA:
         found = raw.get("schema") if isinstance(raw, dict) else None
         raise UserError(f"not an agentflow eval report (schema {found!r})",
