@@ -38,6 +38,7 @@ from agentflow.pdl.ast import (
     walk,
 )
 from agentflow.pdl.checktypes import check_types
+from agentflow.pdl.checkurls import check_urls
 from agentflow.pdl.diagnostics import Diagnostic, Severity
 from agentflow.pdl.document import PdlDocument, name_key
 from agentflow.pdl.expr import free_names
@@ -105,6 +106,7 @@ class _Checker:
         self.flow(self.doc.procedure, in_loop=False)
         self.bindings()
         self.diags += check_types(self.doc)
+        self.diags += check_urls(self.doc)
 
     # -- declarations ------------------------------------------------------------------------------
     def declarations(self) -> None:

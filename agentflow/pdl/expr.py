@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from agentflow.pdl.bounds import bounded_binop, check_value
 from agentflow.pdl.exprtree import (
     Attr,
     BinOp,
@@ -219,6 +220,8 @@ def evaluate(expr: Expr, env: Mapping[str, Any]) -> Any:
         raise
     except (TypeError, ValueError, ZeroDivisionError, IndexError, KeyError, OverflowError) as exc:
         raise ExprError(f"cannot evaluate {unparse(expr)!r}: {exc}") from None
+    except MemoryError:
+        raise ExprError(f"cannot evaluate {unparse(expr)!r}: out of memory") from None
     except RecursionError:
         raise ExprError("expression nested too deeply") from None
 
@@ -240,7 +243,7 @@ def _eval(expr: Expr, env: Mapping[str, Any]) -> Any:  # noqa: C901 - a dispatch
         value = _eval(expr.operand, env)
         return (not value) if expr.op == "not" else (-value if expr.op == "-" else +value)
     if isinstance(expr, BinOp):
-        return _BIN_OPS[expr.op](_eval(expr.left, env), _eval(expr.right, env))
+        return bounded_binop(expr.op, _BIN_OPS[expr.op], _eval(expr.left, env), _eval(expr.right, env))
     if isinstance(expr, BoolOp):
         result: Any = expr.op == "and"
         for v in expr.values:
@@ -259,7 +262,7 @@ def _eval(expr: Expr, env: Mapping[str, Any]) -> Any:  # noqa: C901 - a dispatch
     if isinstance(expr.func, Name) and expr.func.id in _BUILTINS:
         args = [_eval(a, env) for a in expr.args]
         kwargs = {k: _eval(v, env) for k, v in expr.kwargs}
-        return _BUILTINS[expr.func.id](*args, **kwargs)
+        return check_value(_BUILTINS[expr.func.id](*args, **kwargs))
     allowed = ", ".join(sorted(_BUILTINS))
     raise ExprError(f"{unparse(expr.func)}() cannot be called in an expression; allowed: {allowed}")
 

@@ -299,7 +299,7 @@ class _Builder:
             name, span = self._name(fields, "API")
             tool_entry = by_key.get(name_key(name))
             tool = tool_entry.spec if tool_entry else None
-            if tool is None and ("parameters" in fields or "request" in fields or "response" in fields):
+            if tool is None and any(k in fields for k in ("parameters", "request", "response", "url")):
                 tool = self._inline_tool(name, fields, node)
             if tool_entry:
                 used.add(name_key(name))

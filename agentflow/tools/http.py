@@ -17,11 +17,15 @@ __all__ = ["HttpTool", "host_allowed"]
 
 def host_allowed(url: str, allow_hosts: Iterable[str]) -> bool:
     """Whether ``url``'s host (``host`` or ``host:port``) is in ``allow_hosts``."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError for a port outside 0..65535 or not a number: not allowed
+    except ValueError:
+        return False
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return False
     host = parts.hostname.lower()
-    with_port = f"{host}:{parts.port}" if parts.port else host
+    with_port = f"{host}:{port}" if port else host
     allowed = {h.strip().lower() for h in allow_hosts if h.strip()}
     return host in allowed or with_port in allowed
 
