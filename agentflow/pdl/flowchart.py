@@ -31,7 +31,7 @@ from agentflow.pdl.ast import (
 from agentflow.pdl.document import PdlDocument
 from agentflow.pdl.expr import Const
 
-__all__ = ["flowchart", "to_dot", "to_mermaid"]
+__all__ = ["flowchart", "mermaid_text", "to_dot", "to_mermaid"]
 
 _Exit = tuple[str, str]  # (node id, edge label)
 MAX_LABEL = 60
@@ -153,16 +153,23 @@ _MERMAID_SHAPES = {
 }  # fmt: skip
 
 
+_MERMAID_ENTITIES = {"#": "#35;", '"': "#quot;", "|": "#124;", "<": "#lt;", ">": "#gt;", "`": "#96;"}
+
+
+def mermaid_text(text: str) -> str:
+    """Text safe inside a quoted Mermaid label: quotes, pipes, angle brackets and ``#`` as entity codes."""
+    return "".join(_MERMAID_ENTITIES.get(ch, ch) for ch in " ".join(text.split()))
+
+
 def to_mermaid(graph: nx.DiGraph) -> str:
     """Mermaid ``flowchart TD`` text."""
     lines = ["flowchart TD"]
     for nid, data in graph.nodes(data=True):
         left, right = _MERMAID_SHAPES.get(data["kind"], ("[", "]"))
-        label = data["label"].replace('"', "#quot;")
-        lines.append(f'    {nid}{left}"{label}"{right}')
+        lines.append(f'    {nid}{left}"{mermaid_text(data["label"])}"{right}')
     for src, dst, data in graph.edges(data=True):
         label = data.get("label", "")
-        lines.append(f"    {src} -->|{label}| {dst}" if label else f"    {src} --> {dst}")
+        lines.append(f'    {src} -->|"{mermaid_text(label)}"| {dst}' if label else f"    {src} --> {dst}")
     classes = {"API": "api", "ANSWER": "answer", "ROLE": "role"}
     for kind, cls in classes.items():
         members = [n for n, d in graph.nodes(data=True) if d["kind"] == kind]

@@ -55,7 +55,7 @@ def test_flowchart_shapes_and_edges() -> None:
     decision = next(n for n, d in g.nodes(data=True) if d["kind"] == "decision")
     assert sorted(d["label"] for _, _, d in g.out_edges(decision, data=True)) == ["no", "yes"]
     mermaid = to_mermaid(g)
-    assert '{"is_air == #quot;true#quot;"}' in mermaid and "-->|no|" in mermaid
+    assert '{"is_air == #quot;true#quot;"}' in mermaid and "-->|\"no\"|" in mermaid
     dot = to_dot(g, "flights")
     assert dot.startswith('digraph "flights" {') and "shape=diamond" in dot
 
