@@ -166,7 +166,8 @@ def read_text(path: str | Path, what: str = "file", hint: str | None = None) -> 
             raise UserError(f"{what} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", location=Location(where))
         data = p.read_bytes()
     except FileNotFoundError:
-        raise UserError(f"{what} not found", location=Location(where), hint=hint or "check the path") from None
+        raise UserError(f"cannot read {what}: file not found", location=Location(where),
+                        hint=hint or "check the path") from None  # fmt: skip
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise UserError(f"cannot read {what}: {reason}", location=Location(where), hint=hint) from None

@@ -196,7 +196,9 @@ def load_orchestration(
     bindings: dict[str, ToolBinding] = {name: PythonTool(fn) for name, fn in fns.items()}
     library = RoleLibrary([*_nearby_role_dirs(Path(path)), *roles])
     compiled = ExecutedWorkflow.from_document(document, library=library, tools=[*BUILTIN_TOOL_NAMES, *bindings])
-    return Orchestration(compiled, bindings, Path(path).parent)
+    # one rule for both modes: a relative `scripted:FILE` is relative to the current directory, like
+    # every other path given on the command line (docs/models.md)
+    return Orchestration(compiled, bindings, Path.cwd())
 
 
 def _nearby_role_dirs(pdl_path: Path) -> list[Path]:

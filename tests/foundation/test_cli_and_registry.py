@@ -40,7 +40,7 @@ def test_backend_specs(tmp_path: Path) -> None:
         build_backend("nosuch:model")
     with pytest.raises(UserError, match="needs a model"):
         build_backend("openai:")
-    with pytest.raises(UserError, match="script not found"):
+    with pytest.raises(UserError, match="cannot read script"):
         build_backend("scripted:missing.yaml", base_dir=tmp_path)
 
 

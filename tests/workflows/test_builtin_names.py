@@ -66,7 +66,7 @@ def test_inputs_file_feeds_the_run_and_the_sdk_loads_by_name(tmp_path: Path,
 
 
 @pytest.mark.parametrize(("content", "where", "problem"), [
-    ('{"question": ', ":1:14:", "inputs file is not JSON"),
+    ('{"question": ', ":1:14:", "invalid JSON"),
     ('["a", "b"]', ":1:1:", "inputs file must hold a JSON object, not list"),
 ])
 def test_a_bad_inputs_file_is_one_located_line(content: str, where: str, problem: str, tmp_path: Path,
