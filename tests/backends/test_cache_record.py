@@ -115,7 +115,7 @@ def test_broken_or_missing_recordings_are_user_errors(tmp_path: Path) -> None:
         ReplayStore(tmp_path / "nope.jsonl")
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"key": "k", "response": {}}\nnot json\n')
-    with pytest.raises(UserError, match=r"bad.jsonl:2: error: broken recording line"):
+    with pytest.raises(UserError, match=r"bad.jsonl:2:1: error: invalid JSON"):
         ReplayStore(bad)
 
 
