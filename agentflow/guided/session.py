@@ -250,7 +250,7 @@ class GuidedSession:
             if key in self.workflow.rules.slots and value not in (None, ""):
                 st.set_slot(key, value)
         status: Literal["executed", "error"] = "executed" if outcome.ok else "error"
-        st.counters.executed += 1
+        st.counters.executed += 1 if outcome.ok or outcome.binding else 0  # unbound (no implementation): nothing ran
         st.counters.tool_errors += 0 if outcome.ok else 1
         st.calls.append(CallRecord(call_id=proposal.call_id, name=proposal.name, args=proposal.args, turn=st.turn,
                                    status=status, result=outcome.result, error=outcome.error))
