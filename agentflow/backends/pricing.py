@@ -101,7 +101,10 @@ class PriceTable:
         if not isinstance(data, dict):
             raise UserError("price table must map model patterns to prices", location=Location(str(file)),
                             hint='e.g. {"openai:my-model*": {"input": 1.0, "output": 2.0}}')
-        return cls().extend(data)
+        try:
+            return cls().extend(data)
+        except UserError as exc:
+            raise UserError(exc.message, location=Location(str(file)), hint=exc.hint) from None
 
     def lookup(self, backend_name: str, model: str = "") -> Price | None:
         """The price for a backend (``openai:gpt-4o``) or the model it reported; ``None`` if unknown."""
@@ -135,10 +138,14 @@ def _price(value: Mapping[str, float], key: str) -> Price:
     aliases = {"input": "input_per_mtok", "output": "output_per_mtok", "cached_input": "cached_input_per_mtok",
                "hour": "per_compute_hour"}
     fields: dict[str, float] = {}
+    hint = "use input, output, cached_input (USD per million tokens) or hour (USD)"
+    if not isinstance(value, Mapping):
+        raise UserError(f"the price of {key!r} must be a mapping, not {type(value).__name__}", hint=hint)
     for name, amount in value.items():
         field = aliases.get(name, name)
         if field not in Price.__dataclass_fields__:
-            raise UserError(f"unknown price field {name!r} for {key!r}",
-                            hint="use input, output, cached_input (USD per million tokens) or hour (USD)")
+            raise UserError(f"unknown price field {name!r} for {key!r}", hint=hint)
+        if isinstance(amount, bool) or not isinstance(amount, int | float) or not 0 <= amount <= 1e300:
+            raise UserError(f"price field {name!r} for {key!r} must be a number >= 0, not {amount!r}", hint=hint)
         fields[field] = float(amount)
     return Price(**fields)  # type: ignore[arg-type]
