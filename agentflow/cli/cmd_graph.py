@@ -25,23 +25,11 @@ def register(subparsers: Any) -> None:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    import networkx as nx
-
     from agentflow.pdl.depgraph import dependency_graph
-    from agentflow.pdl.flowchart import flowchart, to_dot, to_mermaid
+    from agentflow.pdl.flowchart import deps_chart, flowchart, to_dot, to_mermaid
     from agentflow.pdl.loader import load_pdl
 
     doc = load_pdl(args.file, args.tools_spec)
-    if args.deps:
-        deps = dependency_graph(doc)
-        graph: nx.DiGraph = nx.DiGraph()
-        ids = {n: f"d{i}" for i, n in enumerate(deps.nodes)}
-        for n, data in deps.nodes(data=True):
-            graph.add_node(ids[n], kind=data["kind"], label=f"{data['kind']}.{data['name']}")
-        for u, v, data in deps.edges(data=True):
-            conds = " and ".join(vc.text for vc in data.get("conditions", ()))
-            graph.add_edge(ids[u], ids[v], label=conds)
-    else:
-        graph = flowchart(doc)
+    graph = deps_chart(dependency_graph(doc)) if args.deps else flowchart(doc)
     print(to_dot(graph, doc.name or "pdl") if args.format == "dot" else to_mermaid(graph), end="")
     return 0

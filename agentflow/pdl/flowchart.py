@@ -31,7 +31,7 @@ from agentflow.pdl.ast import (
 from agentflow.pdl.document import PdlDocument
 from agentflow.pdl.expr import Const
 
-__all__ = ["flowchart", "mermaid_text", "to_dot", "to_mermaid"]
+__all__ = ["deps_chart", "flowchart", "mermaid_text", "to_dot", "to_mermaid"]
 
 _Exit = tuple[str, str]  # (node id, edge label)
 MAX_LABEL = 60
@@ -151,6 +151,17 @@ _MERMAID_SHAPES = {
     "decision": ("{", "}"), "loop": ("{", "}"), "fork": ("[/", "/]"), "join": ("[\\", "\\]"),
     "text": (">", "]"), "def": ("[[", "]]"),
 }  # fmt: skip
+
+
+def deps_chart(deps: nx.DiGraph) -> nx.DiGraph:
+    """The API/ANSWER dependency graph (:func:`~agentflow.pdl.depgraph.dependency_graph`) as a chart to render."""
+    graph: nx.DiGraph = nx.DiGraph()
+    ids = {n: f"d{i}" for i, n in enumerate(deps.nodes)}
+    for n, data in deps.nodes(data=True):
+        graph.add_node(ids[n], kind=data["kind"], label=f"{data['kind']}.{data['name']}")
+    for u, v, data in deps.edges(data=True):
+        graph.add_edge(ids[u], ids[v], label=" and ".join(vc.text for vc in data.get("conditions", ())))
+    return graph
 
 
 _MERMAID_ENTITIES = {"#": "#35;", '"': "#quot;", "|": "#124;", "<": "#lt;", ">": "#gt;", "`": "#96;"}
