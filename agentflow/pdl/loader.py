@@ -32,9 +32,9 @@ from agentflow.pdl.document import (
 from agentflow.pdl.expr import ExprSyntaxError, parse_expr
 from agentflow.pdl.lines import LineMap
 from agentflow.pdl.parser import parse_procedure
+from agentflow.pdl.required import check_required
 from agentflow.pdl.scalarlines import joined_lines, scalar_line_starts
 from agentflow.pdl.toolfile import ToolEntry, read_tool_entries, tool_from_mapping
-from agentflow.pdl.required import check_required
 from agentflow.pdl.yamlsrc import YamlSource, decode_source
 
 __all__ = ["KNOWN_KEYS", "ensure_loaded", "find_tools_file", "load_pdl", "parse_file", "parse_pdl_text", "read_text"]

@@ -361,5 +361,6 @@ def _stored_json(text: str, url: str) -> Any:
     try:
         return load_json(text, url)
     except UserError as exc:
-        raise UserError(f"the store holds a corrupt record ({exc.message})", location=Location(url),
-                        hint="it was changed outside agentflow: restore the file or start a new run") from None  # fmt: skip
+        hint = "it was changed outside agentflow: restore the file or start a new run"
+        message = f"the store holds a corrupt record ({exc.message})"
+        raise UserError(message, location=Location(url), hint=hint) from None

@@ -55,7 +55,8 @@ def test_alias_bomb_in_slots_and_tool_files(tmp_path: Path) -> None:
 def test_alias_bomb_in_a_role_file_does_not_hang_run(tmp_path: Path) -> None:
     roles = tmp_path / "roles"
     roles.mkdir()
-    (roles / "judge.yaml").write_text("name: judge\npurpose: x\nprompt: y\nproduces: verdict\nz:\n" + alias_bomb(40, "  "))
+    role = "name: judge\npurpose: x\nprompt: y\nproduces: verdict\nz:\n"
+    (roles / "judge.yaml").write_text(role + alias_bomb(40, "  "))
     for argv in (["validate", str(ROOT / "workflows" / "table_critic.pdl")],
                  ["run", str(ROOT / "workflows" / "table_critic.pdl"), "--example", "--backend", "test"]):
         res = run_cli([*argv, "--roles-dir", str(roles)])
@@ -69,8 +70,8 @@ def test_alias_bomb_in_scripts_and_price_tables(tmp_path: Path, flag: str) -> No
     bomb.write_text("- say: hi\n- say:\n" + alias_bomb(40, "    "))
     if flag == "prices":
         bomb.write_text(alias_bomb(40))
-    argv = ["run", str(FLIGHT), "--backend", "test", "--user", "scripted:" + str(ROOT / "pdl/examples/flight/user.yaml"),
-            "--quiet"]
+    user = ROOT / "pdl/examples/flight/user.yaml"
+    argv = ["run", str(FLIGHT), "--backend", "test", "--user", f"scripted:{user}", "--quiet"]
     if flag == "backend":
         argv[3] = f"scripted:{bomb}"
     elif flag == "user":
@@ -83,12 +84,12 @@ def test_alias_bomb_in_scripts_and_price_tables(tmp_path: Path, flag: str) -> No
 
 def test_nesting_bombs_in_yaml_and_json() -> None:
     for text in (deep_block_yaml(), "[" * 10_000 + "]" * 10_000, "a: " + "{b: " * 5_000 + "1" + "}" * 5_000):
-        with pytest.raises(UserError, match="nested|nesting"):
+        with pytest.raises(UserError, match=r"nested|nesting"):
             load_yaml(text, "deep.yaml")
     for text in ("[" * 200 + "]" * 200, "[" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000):
         with pytest.raises(UserError, match="JSON nested more than") as info:
             load_json(text, "deep.json")
-        assert info.value.location is not None and info.value.location.col == MAX_DEPTH + 1 or "{" in text
+        assert (info.value.location is not None and info.value.location.col == MAX_DEPTH + 1) or "{" in text
 
 
 def test_honest_aliases_merge_keys_and_nesting_still_load() -> None:

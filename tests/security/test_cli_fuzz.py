@@ -54,7 +54,8 @@ SEEDS: list[bytes] = [
 ]
 TOKENS: list[bytes] = [b"&a ", b"*a", b"<<: *a\n", b"[", b"]", b"{", b"}", b'"', b"'", b":", b"- ", b"\n", b"\t",
                        b"\x00", b"\xff", b"\xe9", b"\xef\xbb\xbf", b"\\u0000", b"\\ud800", b"1e999999", b"9" * 5000,
-                       b"NaN", b"!!python/object/apply:os.system ['id']", b"%0999999999d", b"---\n", b"..."]  # fmt: skip
+                       b"NaN", b"!!python/object/apply:os.system ['id']", b"%0999999999d", b"---\n",
+                       b"..."]  # fmt: skip
 
 
 def _bomb(levels: int) -> bytes:
@@ -107,11 +108,11 @@ FLAGS: dict[str, Callable[[Path, Path], list[str]]] = {
     "eval": lambda f, d: ["eval", str(f), "--no-progress", "--report", str(d / "rep"), "--limit", "1"],
     "eval --compare": lambda f, d: ["eval", "--compare", str(f), str(f)],
     "scripted backend": lambda f, d: ["run", str(FLIGHT), "--backend", f"scripted:{f}", "--user", f"scripted:{USER}",
-                                      "--quiet"],  # fmt: skip
+                                      "--quiet"],
     "scripted user": lambda f, d: ["run", str(FLIGHT), "--backend", f"scripted:{AGENT}", "--user", f"scripted:{f}",
-                                   "--quiet"],  # fmt: skip
+                                   "--quiet"],
     "sim profile": lambda f, d: ["run", str(FLIGHT), "--backend", "test", "--user", f"sim:{f}", "--max-turns", "1",
-                                 "--quiet"],  # fmt: skip
+                                 "--quiet"],
     "validate": lambda f, d: ["validate", str(f), "--no-excerpt"],
     "graph": lambda f, d: ["graph", str(f)],
     "graph deps": lambda f, d: ["graph", str(f), "--deps"],
