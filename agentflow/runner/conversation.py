@@ -24,7 +24,7 @@ from agentflow.errors import UserError
 from agentflow.events import EventBus, EventSink, JsonlTraceWriter, secret_learner
 from agentflow.guided.classifier import LayeredClassifier, RoleClassifier
 from agentflow.guided.run import SessionResult, run_session
-from agentflow.guided.session import Checkpoint, GuidedSession, SessionConfig
+from agentflow.guided.session import GuidedSession, SaveState, SessionConfig
 from agentflow.guided.users import ScriptedUser, UserChannel
 from agentflow.guided.workflow import GuidedWorkflow, guided_from_document
 from agentflow.redact import Redactor, secret_env_values
@@ -87,7 +87,7 @@ class Conversation:
         bus: EventBus | None = None,
         classifier: str | TurnClassifier = "auto",
         config: SessionConfig | None = None,
-        checkpoint: Checkpoint | None = None,
+        checkpoint: SaveState | None = None,
         state: SessionState | None = None,
         environ: Mapping[str, str] | None = None,
         base_dir: Path | None = None,
