@@ -149,4 +149,4 @@ def _price(value: Mapping[str, float], key: str) -> Price:
             raise UserError(f"unknown price field {name!r} for {key!r}",
                             hint="use input, output, cached_input (USD per million tokens) or hour (USD)")
         fields[field] = float(amount)
-    return Price(**fields)  # type: ignore[arg-type]
+    return Price(**fields)

@@ -69,7 +69,7 @@ class Conversation:
     def load(cls, path: str | Path, *, tools_spec: str | Path | None = None,
              inputs: Mapping[str, Any] | None = None) -> Conversation:
         """Load and check a PDL file (raises :class:`~agentflow.errors.UserError` with file:line:col)."""
-        from agentflow.pdl import load_pdl  # type: ignore[attr-defined]
+        from agentflow.pdl import load_pdl
 
         doc = load_pdl(path, tools_spec=tools_spec)
         if doc.mode == "executed":
