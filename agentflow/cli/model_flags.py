@@ -9,7 +9,7 @@ __all__ = ["add_model_flags"]
 
 
 def add_model_flags(p: argparse.ArgumentParser, scope: str = "run") -> None:
-    """The run-level model flags (agentflow.runner.models.ModelOptions), shared by both modes.
+    """The run-level model flags (agentflow.models.ModelOptions), shared by both modes.
 
     ``scope`` names what a budget limits in the help texts (``agentflow eval``: each ``session``).
     """

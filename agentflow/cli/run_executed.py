@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from agentflow._ids import new_id
-from agentflow.backends.registry import parse_backend_args
 from agentflow.cli.executed_report import print_report
 from agentflow.cli.inputs import cli_inputs
 from agentflow.events import EventSink, JsonlTraceWriter
 from agentflow.executed import Budgets
+from agentflow.models import BackendChoice, ModelOptions
 from agentflow.pdl.document import PdlDocument
 from agentflow.redact import Redactor, secret_env_values
 from agentflow.runner.durable_executed import DurableExecution
-from agentflow.runner.models import ModelOptions
 from agentflow.runner.orchestration import load_orchestration
 from agentflow.store import Sealer, open_store, rewrite_trace
 
@@ -40,7 +39,9 @@ def run_executed(args: Any, doc: PdlDocument, meta: Mapping[str, Any] | None = N
     dirs = getattr(args, "roles_dir", None) or getattr(args, "roles", None) or ()
     wf = load_orchestration(doc.path, doc=doc, tools=getattr(args, "tools", None),
                        roles=[dirs] if isinstance(dirs, str) else dirs)
-    plan = parse_backend_args(list(getattr(args, "backend", None) or []))
+    # parsed once, here at the edge; a ROLE=SPEC naming no role of this workflow is a typo, not a no-op
+    plan = BackendChoice.parse(list(getattr(args, "backend", None) or []))
+    plan.check_roles(wf.compiled.program.roles)
     # tokens, cost and calls are one run budget enforced by the model stacks (RunModels); the time
     # limit also bounds the whole graph (tools included)
     budgets = Budgets(timeout_s=getattr(args, "timeout", None))

@@ -8,7 +8,6 @@ import pytest
 
 from agentflow.backends.anthropic import AnthropicBackend, from_spec
 from agentflow.backends.base import ChatMessage, ChatRequest, ToolCall, ToolDef
-from agentflow.backends.registry import build_backend
 from agentflow.errors import (
     AuthError,
     BackendError,
@@ -19,6 +18,7 @@ from agentflow.errors import (
     Timeout,
     UserError,
 )
+from agentflow.models import build_backend
 
 from .conftest import ask
 from .loopback import LoopbackServer, Reply

@@ -11,9 +11,9 @@ from agentflow.backends.base import ToolDef
 from agentflow.backends.litellm import LiteLLMBackend
 from agentflow.backends.litellm import from_spec as litellm_from_spec
 from agentflow.backends.openai import OpenAIBackend
-from agentflow.backends.registry import build_backend
 from agentflow.backends.vllm_server import parse_server_spec
 from agentflow.errors import AuthError, RateLimited, ServerError, UserError
+from agentflow.models import build_backend
 
 from .conftest import ask
 from .loopback import LoopbackServer, Reply
