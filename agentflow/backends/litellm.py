@@ -18,7 +18,7 @@ from typing import Any
 
 from agentflow.backends._loop_client import LoopBound
 from agentflow.backends._openai_convert import StreamAccumulator, request_kwargs, response_from_dict, wire_names
-from agentflow.backends._openai_errors import map_openai_error
+from agentflow.backends._provider_errors import map_provider_error
 from agentflow.backends._spec_options import parse_options, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk
 
@@ -73,7 +73,7 @@ class LiteLLMBackend:
         return kwargs
 
     def _mapped(self, exc: Exception) -> BaseException:
-        return map_openai_error(exc, self.name)
+        return map_provider_error(exc, self.name, "openai")
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         """One completion through LiteLLM; failures raise :mod:`agentflow.errors` classes."""

@@ -19,7 +19,7 @@ from agentflow.backends._openai_convert import (
     response_from_dict,
     wire_names,
 )
-from agentflow.backends._openai_errors import map_openai_error
+from agentflow.backends._provider_errors import map_provider_error
 from agentflow.backends._spec_options import parse_options, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk
 from agentflow.errors import UserError
@@ -82,7 +82,7 @@ class OpenAIBackend:
             result = await client.chat.completions.create(**self._kwargs(request, stream=False))
             data = result.model_dump() if hasattr(result, "model_dump") else result
         except Exception as exc:
-            mapped = map_openai_error(exc, self.name)
+            mapped = map_provider_error(exc, self.name, "openai")
             if mapped is exc:
                 raise
             raise mapped from exc
@@ -108,7 +108,7 @@ class OpenAIBackend:
                     if piece is not None:
                         yield piece
             except Exception as exc:
-                mapped = map_openai_error(exc, self.name)
+                mapped = map_provider_error(exc, self.name, "openai")
                 if mapped is exc:
                     raise
                 raise mapped from exc
