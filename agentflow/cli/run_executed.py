@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from agentflow._ids import new_id
+from agentflow.backends.wrappers.ledger import Budget
 from agentflow.cli.executed_report import print_report
 from agentflow.cli.inputs import cli_inputs
 from agentflow.events import EventSink, JsonlTraceWriter
-from agentflow.executed import Budgets
 from agentflow.models import BackendChoice, ModelOptions
 from agentflow.pdl.document import PdlDocument
 from agentflow.redact import Redactor, secret_env_values
@@ -44,7 +44,7 @@ def run_executed(args: Any, doc: PdlDocument, meta: Mapping[str, Any] | None = N
     plan.check_roles(wf.compiled.program.roles)
     # tokens, cost and calls are one run budget enforced by the model stacks (RunModels); the time
     # limit also bounds the whole graph (tools included)
-    budgets = Budgets(timeout_s=getattr(args, "timeout", None))
+    budgets = Budget(max_seconds=getattr(args, "timeout", None))
     inputs = cli_inputs(args, doc.path)
     options = {"backend": plan, "budgets": budgets, "models": ModelOptions.from_args(args)}
     if getattr(args, "store", None):

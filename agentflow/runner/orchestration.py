@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from agentflow._ids import new_id
 from agentflow.backends.base import Backend
+from agentflow.backends.wrappers.ledger import Budget
 from agentflow.errors import UserError
 from agentflow.events import EventBus, EventSink
-from agentflow.executed import Budgets, ExecEnv, ExecutedWorkflow, WorkflowResult
+from agentflow.executed import ExecEnv, ExecutedWorkflow, WorkflowResult
 from agentflow.executed.tools import BUILTIN_TOOL_NAMES, builtin_tools
 from agentflow.models import BackendArg, ModelOptions, RunModels
 from agentflow.pdl.document import PdlDocument
@@ -57,7 +58,7 @@ class Orchestration:
         inputs: Mapping[str, Any],
         *,
         backend: BackendArg = "test",
-        budgets: Budgets | None = None,
+        budgets: Budget | None = None,
         bus: EventBus | None = None,
         sinks: Iterable[EventSink] = (),
         run_id: str | None = None,
@@ -90,7 +91,7 @@ class Orchestration:
             backend_for: Callable[[str], Backend] = run_models.resolve(backend, self.compiled.program.roles)
             if durable is not None:
                 backend_for, tools = durable.backends(backend_for), durable.tools(tools, specs)
-            env = ExecEnv(self.compiled.library, backend_for, tools, budgets or Budgets(), tool_specs=specs)
+            env = ExecEnv(self.compiled.library, backend_for, tools, budgets or Budget(), tool_specs=specs)
             if durable is not None:
                 from agentflow.runner.durable_executed import rehydrate
 
