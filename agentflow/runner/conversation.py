@@ -124,7 +124,7 @@ class Conversation:
     ) -> SessionResult:
         """Run the conversation to its end; see :meth:`session` for the other keyword arguments.
 
-        ``models``: :class:`~agentflow.runner.models.ModelOptions` (built here with the session's
+        ``models``: :class:`~agentflow.models.ModelOptions` (built here with the session's
         ``environ`` / ``base_dir`` and closed at the end) or a :class:`RunModels` you own.
         """
         channel = ScriptedUser(list(user)) if isinstance(user, Sequence) and not isinstance(user, str) else user
