@@ -4,7 +4,7 @@ specs). Each wrapper takes a backend and is one."""
 
 from agentflow.backends.wrappers.cache import CachedBackend, SqliteCache
 from agentflow.backends.wrappers.fallback import FallbackBackend
-from agentflow.backends.wrappers.ledger import Budget, BudgetGate, CallRecord, CostLedger, MeteredBackend
+from agentflow.backends.wrappers.ledger import Budget, BudgetGate, CostLedger, MeteredBackend, ModelCall
 from agentflow.backends.wrappers.ratelimit import RateLimitedBackend, RateLimiter
 from agentflow.backends.wrappers.record import RecordingBackend, ReplayBackend, ReplayMissing, ReplayStore
 from agentflow.backends.wrappers.retry import RetryBackend, RetryPolicy
@@ -14,10 +14,10 @@ __all__ = [
     "Budget",
     "BudgetGate",
     "CachedBackend",
-    "CallRecord",
     "CostLedger",
     "FallbackBackend",
     "MeteredBackend",
+    "ModelCall",
     "RateLimitedBackend",
     "RateLimiter",
     "RecordingBackend",

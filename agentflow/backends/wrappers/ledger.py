@@ -31,11 +31,11 @@ from agentflow.backends.wrappers._common import ResponseBuilder, aclose_all
 from agentflow.errors import BudgetExceeded
 from agentflow.messages import Usage
 
-__all__ = ["Budget", "BudgetGate", "CallRecord", "CostLedger", "MeteredBackend", "RoleStats"]
+__all__ = ["Budget", "BudgetGate", "CostLedger", "MeteredBackend", "ModelCall", "RoleStats"]
 
 
 @dataclass(frozen=True)
-class CallRecord:
+class ModelCall:
     """One model call as the ledger saw it."""
 
     backend: str
@@ -82,7 +82,7 @@ class CostLedger:
     """
 
     started: float = field(default_factory=time.monotonic)
-    records: list[CallRecord] = field(default_factory=list)
+    records: list[ModelCall] = field(default_factory=list)
     in_flight: int = 0
     roles: dict[str, RoleStats] = field(default_factory=dict)
     _totals: Usage = field(default_factory=Usage, repr=False)
@@ -111,7 +111,7 @@ class CostLedger:
         with self._lock:
             return sum(s.calls for s in self.roles.values())
 
-    def add(self, record: CallRecord) -> None:
+    def add(self, record: ModelCall) -> None:
         with self._lock:
             self.records.append(record)
             self._totals = self._totals + _usage(record)  # kept running: budgets check it on every call
@@ -140,7 +140,7 @@ class CostLedger:
         return time.monotonic() - self.started
 
 
-def _usage(record: CallRecord) -> Usage:
+def _usage(record: ModelCall) -> Usage:
     return Usage(input_tokens=record.input_tokens, output_tokens=record.output_tokens,
                  cached_tokens=record.cached_tokens, cost_usd=record.cost_usd, latency_s=record.latency_s,
                  calls=record.provider_calls)
@@ -205,7 +205,7 @@ class Budget:
                                      "before the next model call", budget=name, limit=float(limit), used=float(used))
 
 
-CallHook = Callable[[CallRecord], None]
+CallHook = Callable[[ModelCall], None]
 
 
 class BudgetGate:
@@ -294,7 +294,7 @@ class MeteredBackend:
         cost = 0.0
         if response is not None and usage.calls:
             cost = self.prices.cost(self.name, usage, model=response.model, compute_s=compute_s)
-        record = CallRecord(
+        record = ModelCall(
             backend=self.name, model=response.model if response else "", role=request.role,
             input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, cached_tokens=usage.cached_tokens,
             latency_s=latency, compute_s=compute_s, cost_usd=cost, provider_calls=usage.calls,
