@@ -13,7 +13,7 @@ from typing import Any
 from agentflow.backends._anthropic_convert import AnthropicStream, request_kwargs, response_from_dict
 from agentflow.backends._loop_client import LoopBound
 from agentflow.backends._provider_errors import map_provider_error
-from agentflow.backends._spec_options import parse_options, to_float
+from agentflow.backends._spec_options import check_options, spec_text, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk
 from agentflow.errors import (
     ServerError,
@@ -109,10 +109,10 @@ class AnthropicBackend:
         await self._clients.aclose()
 
 
-def from_spec(rest: str, environ: Mapping[str, str]) -> AnthropicBackend:
-    """Build from ``MODEL[?options]`` (see the module docstring)."""
-    spec = f"anthropic:{rest}"
-    model, options = parse_options(rest, _OPTIONS, prefix="anthropic")
+def from_spec(model: str, given: Mapping[str, str], environ: Mapping[str, str]) -> AnthropicBackend:
+    """Build from a spec's model and options (see the module docstring)."""
+    spec = spec_text("anthropic", model, given)
+    options = check_options(model, given, _OPTIONS, prefix="anthropic")
     key_var = options.get("api_key_env") or "ANTHROPIC_API_KEY"
     api_key = environ.get(key_var, "")
     if not api_key:

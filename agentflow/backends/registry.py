@@ -3,7 +3,8 @@
 This is the table of real providers only; :mod:`agentflow.models.providers` composes it with the
 test backends (``test``, ``scripted:``) from :mod:`agentflow.testing`, so ``backends`` never reaches
 up into ``testing``. A spec is parsed once, by :func:`agentflow.models.spec.parse_spec`; a provider
-factory receives what follows ``PREFIX:`` (its model and its own ``?options``) and the environment.
+factory receives its parts — the target (model, path or server), the ``?options`` as a mapping, which
+it checks against its own vocabulary — and the environment.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from agentflow.errors import UserError
 
 __all__ = ["PROVIDERS", "ProviderFactory", "load_provider"]
 
-ProviderFactory = Callable[[str, Mapping[str, str]], Backend]
-"""``(rest, environ) -> Backend``: ``rest`` is the spec after ``PREFIX:`` (``gpt-4o?timeout=5``)."""
+ProviderFactory = Callable[[str, Mapping[str, str], Mapping[str, str]], Backend]
+"""``(target, options, environ) -> Backend``: for ``openai:gpt-4o?timeout=5``, ``("gpt-4o", {"timeout": "5"}, env)``."""
 
 PROVIDERS: Mapping[str, str] = {
     "openai": "agentflow.backends.openai:from_spec",

@@ -95,7 +95,7 @@ class Providers:
         if not spec.target and spec.provider != "local":
             raise UserError(f"{spec.where}: backend {spec.text!r} needs a model",
                             hint=f"use {spec.provider}:MODEL_NAME")
-        return load_provider(spec.provider)(spec.rest, ctx.environ)
+        return load_provider(spec.provider)(spec.target, dict(spec.options), ctx.environ)
 
 
 def build_backend(spec: str | BackendSpec, *, environ: Mapping[str, str] | None = None,

@@ -136,4 +136,4 @@ async def test_spec_from_environment(server: LoopbackServer) -> None:
         await backend.aclose()
     assert server.bodies()[0]["max_tokens"] == 77 and server.bodies()[0]["model"] == "claude-env"
     with pytest.raises(UserError, match=r"\$ANTHROPIC_API_KEY is not set"):
-        from_spec("claude-x", {})
+        from_spec("claude-x", {}, {})

@@ -149,12 +149,12 @@ async def test_spec_reads_base_url_and_key_from_the_environment(server: Loopback
 
 def test_spec_errors_are_one_line_user_errors() -> None:
     with pytest.raises(UserError, match=r"\$OPENAI_API_KEY is not set"):
-        from_spec("gpt-4o", {})
+        from_spec("gpt-4o", {}, {})
     with pytest.raises(UserError, match="unknown option 'colour'"):
-        from_spec("gpt-4o?colour=red", {"OPENAI_API_KEY": "k"})
+        from_spec("gpt-4o", {"colour": "red"}, {"OPENAI_API_KEY": "k"})
     with pytest.raises(UserError, match="is not a number"):
-        from_spec("gpt-4o?timeout=soon", {"OPENAI_API_KEY": "k"})
-    assert from_spec("m?base_url=http://127.0.0.1:1/v1", {}).base_url == "http://127.0.0.1:1/v1"
+        from_spec("gpt-4o", {"timeout": "soon"}, {"OPENAI_API_KEY": "k"})
+    assert from_spec("m", {"base_url": "http://127.0.0.1:1/v1"}, {}).base_url == "http://127.0.0.1:1/v1"
 
 
 async def test_assistant_text_with_tool_calls_is_sent_as_both(server: LoopbackServer,
