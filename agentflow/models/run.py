@@ -37,6 +37,8 @@ from agentflow.redact import Redactor
 
 __all__ = ["ModelOptions", "ModelStack", "RunModels"]
 
+_TEST = parse_spec("test")
+
 
 class ModelStack:
     """A built stack that is a backend, plus the provider it wraps (for scripts' cursors and checks)."""
@@ -196,13 +198,12 @@ class RunModels:
             chosen.check_roles(roles)
         named = chosen.named()
         offline = any(not isinstance(e, BackendSpec) or e.scripted for e in named.values())
-        fallback = parse_spec("test") if offline else default_spec(self.environ)
 
         def backend_for(role: str) -> Backend:
             entry = chosen.entry_for(role)
             if entry is not None and not isinstance(entry, BackendSpec):
                 return self.adopt(entry)
-            spec = entry if entry is not None else fallback
+            spec = entry if entry is not None else _TEST if offline else default_spec(self.environ)
             speaks = {speaker} if speaker else ({role} if role in named else None)
             return self.build(spec, roles=speaks)
 
