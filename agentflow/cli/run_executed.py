@@ -18,8 +18,9 @@ from agentflow._ids import new_id
 from agentflow.backends.wrappers.ledger import Budget
 from agentflow.cli.executed_report import print_report
 from agentflow.cli.inputs import cli_inputs
+from agentflow.cli.model_flags import model_options
 from agentflow.events import EventSink, JsonlTraceWriter
-from agentflow.models import BackendChoice, ModelOptions
+from agentflow.models import BackendChoice
 from agentflow.pdl.document import PdlDocument
 from agentflow.redact import Redactor, secret_env_values
 from agentflow.runner.durable_executed import DurableExecution
@@ -46,7 +47,7 @@ def run_executed(args: Any, doc: PdlDocument, meta: Mapping[str, Any] | None = N
     # limit also bounds the whole graph (tools included)
     budgets = Budget(max_seconds=getattr(args, "timeout", None))
     inputs = cli_inputs(args, doc.path)
-    options = {"backend": plan, "budgets": budgets, "models": ModelOptions.from_args(args)}
+    options = {"backend": plan, "budgets": budgets, "models": model_options(args)}
     if getattr(args, "store", None):
         return _run_durable(wf, args, inputs, options, dict(meta or {}))
     sinks: list[EventSink] = []

@@ -59,11 +59,12 @@ async def run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str])
     from rich.console import Console
 
     from agentflow._ids import new_id
+    from agentflow.cli.model_flags import model_options
     from agentflow.events import EventBus, JsonlTraceWriter, secret_learner
     from agentflow.guided.run import run_session
     from agentflow.guided.session import SessionConfig
     from agentflow.guided.workflow import guided_from_document
-    from agentflow.models import BackendChoice, ModelOptions, RunModels
+    from agentflow.models import BackendChoice, RunModels
     from agentflow.redact import Redactor, secret_env_values
     from agentflow.runner.conversation import ROLES, Workflow
 
@@ -71,7 +72,7 @@ async def run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str])
     workflow = Workflow(guided_from_document(doc, inputs))
     secret_fields = {f for t in workflow.guided.tools for f in t.secret_fields}
     redactor = Redactor(secret_env_values(os.environ), secret_fields)
-    models = RunModels(ModelOptions.from_args(args), base_dir=Path.cwd(), redactor=redactor)
+    models = RunModels(model_options(args), base_dir=Path.cwd(), redactor=redactor)
     # the one resolution of this run: the spec strings are parsed here, at the edge, and never again
     backends = models.resolve(BackendChoice.parse(list(args.backend)), ROLES, speaker="agent", strict=True)
     # the learner comes first: a secret value seen in a tool result is hidden in every later event

@@ -69,17 +69,6 @@ class ModelOptions:
                             hint=f"use {', '.join(f.name for f in fields(cls))}")
         return cls(**{**data, "fallback": tuple(data.get("fallback") or ())})
 
-    @classmethod
-    def from_args(cls, args: Any) -> ModelOptions:
-        """Options from an ``agentflow run`` namespace (missing attributes: defaults, e.g. older resumes)."""
-        def get(name: str) -> Any:
-            return getattr(args, name, None)
-
-        return cls(retries=get("retries"), fallback=tuple(get("fallback") or ()), cache=get("cache"),
-                   record=get("record"), replay=get("replay"), max_tokens=get("max_tokens"),
-                   max_cost_usd=get("max_cost"), max_calls=get("max_calls"), max_seconds=get("timeout"),
-                   prices=get("prices"))
-
     def budget(self) -> Budget | None:
         """The run budget, or ``None`` when no limit is set."""
         limits = (self.max_tokens, self.max_cost_usd, self.max_calls, self.max_seconds)
