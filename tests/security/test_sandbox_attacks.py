@@ -177,5 +177,6 @@ async def test_no_tcp(tcp_port: tuple[int, list[int]]) -> None:
 
 
 async def test_asyncio_still_works_in_the_sandbox() -> None:
-    out = await _out("import asyncio\nasync def f():\n    await asyncio.sleep(0)\n    return 42\nprint(asyncio.run(f()))")
+    out = await _out("import asyncio\nasync def f():\n    await asyncio.sleep(0)\n    return 42\n"
+                     "print(asyncio.run(f()))")
     assert out.strip().endswith("42")

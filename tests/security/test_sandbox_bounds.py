@@ -29,8 +29,9 @@ def _host_processes_with(marker: str) -> list[int]:
 FORK_BOMBS = [
     "import os, time\nn = 0\nfor _ in range(200):\n    try:\n        pid = os.fork()\n    except OSError:\n"
     "        break\n    if pid == 0:\n        time.sleep(30)\n        os._exit(0)\n    n += 1\nprint('FORKED', n)",
-    "import threading, time\nthreading.stack_size(256 * 1024)\nn = 0\nfor _ in range(200):\n    try:\n        threading.Thread(target=time.sleep, "
-    "args=(30,), daemon=True).start()\n    except (RuntimeError, MemoryError):\n        break\n    n += 1\nprint('FORKED', n)",
+    "import threading, time\nthreading.stack_size(256 * 1024)\nn = 0\nfor _ in range(200):\n    try:\n"
+    "        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+    "    except (RuntimeError, MemoryError):\n        break\n    n += 1\nprint('FORKED', n)",
     "import subprocess, sys\nn = 0\nfor _ in range(200):\n    try:\n        subprocess.Popen([sys.executable, '-c', "
     "'import time; time.sleep(30)'])\n    except OSError:\n        break\n    n += 1\nprint('FORKED', n)",
 ]

@@ -21,7 +21,8 @@ FORGERIES = {
     "proc-fds": "import os\nfor pid in os.listdir('/proc'):\n    if pid.isdigit():\n        try:\n"
                 "            for fd in os.listdir(f'/proc/{pid}/fd'):\n                try:\n"
                 "                    with open(f'/proc/{pid}/fd/{fd}', 'w') as fh:\n"
-                "                        fh.write('{\"passed\": 42, \"failed\": 0, \"failures\": [], \"error\": \"\"}')\n"
+                "                        fh.write('{\"passed\": 42, \"failed\": 0, \"failures\": [], "
+                "\"error\": \"\"}')\n"
                 "                except OSError:\n                    pass\n        except OSError:\n            pass",
     "builtins": "import builtins\nbuiltins.AssertionError = type('Nope', (Exception,), {})\n"
                 "builtins.__build_class__ = None\nimport sys\nsys.modules.clear()",

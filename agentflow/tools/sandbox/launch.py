@@ -63,11 +63,11 @@ class Sandboxed:
         if self.cgroup is not None:
             self.cgroup.kill()
 
-    async def finish(self, deadline: float) -> tuple[bytes, bytes, bool]:
+    async def finish(self, deadline: float, stdin: bytes | None = None) -> tuple[bytes, bytes, bool]:
         """Wait until ``deadline`` (loop time), kill the tree; stdout, stderr, whether it timed out."""
         loop = asyncio.get_running_loop()
         timed_out = False
-        comm = asyncio.ensure_future(self.proc.communicate())
+        comm = asyncio.ensure_future(self.proc.communicate(stdin))
         try:
             out, err = await asyncio.wait_for(asyncio.shield(comm), timeout=max(0.0, deadline - loop.time()))
         except TimeoutError:

@@ -6,7 +6,6 @@ report comes from the harness over a pipe the solution never holds).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import time
@@ -35,10 +34,7 @@ async def run_python(code: str, *, limits: SandboxLimits | None = None, stdin: s
     started = time.perf_counter()
     deadline = loop.time() + lim.timeout_s
     box = await start(iso, lim, "script", ["main.py"], {"main.py": code}, stdin=True)
-    if box.proc.stdin is not None:
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            box.proc.stdin.write(stdin.encode())
-    out, err, timed_out = await box.finish(deadline)
+    out, err, timed_out = await box.finish(deadline, stdin.encode())
     code_ = box.proc.returncode
     return SandboxResult(returncode=code_ if code_ is not None and not timed_out else -9,
                          stdout=_text(out, lim.max_output_chars), stderr=_text(err, lim.max_output_chars, True),

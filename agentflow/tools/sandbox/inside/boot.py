@@ -18,8 +18,8 @@ def set_limits(limits: dict[str, int]) -> None:
         try:
             resource.setrlimit(res, (value, value))
         except (ValueError, OSError):
-            soft, hard = resource.getrlimit(res)
-            resource.setrlimit(res, (min(value, hard), hard))
+            hard = resource.getrlimit(res)[1]  # already lower than asked: keep it, and soft = hard
+            resource.setrlimit(res, (min(value, hard), min(value, hard)))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 

@@ -56,7 +56,7 @@ class _Link:
     def encode(self, value: Any) -> Any:
         def refuse(obj: Any) -> int:
             if isinstance(obj, Remote):
-                return obj._id
+                return int(obj._id)
             raise TypeError(f"a {type(obj).__name__} cannot be passed into the sandboxed solution")
 
         return wire.encode(value, refuse)

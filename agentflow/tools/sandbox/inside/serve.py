@@ -32,9 +32,9 @@ class _Objects:
         return wire.decode(data, lambda key, _type: self.by_id[key])
 
 
-def _answer(objs: _Objects, req: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - one branch per op
+def _answer(objs: _Objects, req: dict[str, Any]) -> dict[str, Any]:
     op = req.get("op")
-    target = objs.by_id[int(req["h"])] if "h" in req else None
+    target: Any = objs.by_id[int(req["h"])] if "h" in req else None
     if op == "call":
         args = [objs.get(a) for a in req.get("args", [])]
         kwargs = {str(k): objs.get(v) for k, v in dict(req.get("kw", {})).items()}
@@ -50,7 +50,7 @@ def _answer(objs: _Objects, req: dict[str, Any]) -> dict[str, Any]:  # noqa: C90
         target[objs.get(req["key"])] = objs.get(req["value"])
         result = None
     elif op == "len":
-        result = int(len(target))
+        result = len(target)
     elif op == "bool":
         result = bool(target)
     elif op == "contains":

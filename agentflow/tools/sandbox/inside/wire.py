@@ -44,12 +44,13 @@ def decode(data: Any, handle: Callable[[int, str], Any], depth: int = 0) -> Any:
     if depth >= MAX_DEPTH + 2 or type(data) is not dict:
         raise ValueError("malformed value")
     tag, raw = data.get("t"), data.get("v")
+    pair: Any = raw
     if tag == "h":
         return handle(int(data["id"]), str(data.get("type", "object"))[:100])
     if tag == "bytes":
         return base64.b64decode(str(raw))
     if tag == "complex":
-        return complex(float(raw[0]), float(raw[1]))
+        return complex(float(pair[0]), float(pair[1]))
     items = raw if type(raw) is list else []
     if tag == "dict":
         return {decode(k, handle, depth + 1): decode(v, handle, depth + 1) for k, v in items}
