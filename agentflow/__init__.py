@@ -55,10 +55,12 @@ _EXPORTS: dict[str, str] = {
     "RunResult": "agentflow.graph",
     "load_pdl": "agentflow.pdl",
     "PdlDocument": "agentflow.pdl",
-    "Workflow": "agentflow.runner.api",
-    "SessionResult": "agentflow.runner.guided",
-    "load_workflow": "agentflow.runner.executed",
-    "WorkflowResult": "agentflow.pdl.executed",
+    "Conversation": "agentflow.runner.conversation",
+    "Orchestration": "agentflow.runner.orchestration",
+    "Workflow": "agentflow.runner.conversation",
+    "SessionResult": "agentflow.guided.run",
+    "load_workflow": "agentflow.runner.workflows",
+    "WorkflowResult": "agentflow.executed",
     "RoleSpec": "agentflow.roles.spec",
     "RoleLibrary": "agentflow.roles",
     "call_role": "agentflow.roles",
@@ -67,7 +69,7 @@ _EXPORTS: dict[str, str] = {
     "complete_typed": "agentflow.backends.structured",
     "ModelOptions": "agentflow.runner.models",
     "open_store": "agentflow.store",
-    "run_durable": "agentflow.runner.durable",
+    "run_durable": "agentflow.runner.durable_entry",
     "evaluate": "agentflow.eval.harness",
     "evaluate_sync": "agentflow.eval.harness",
     "load_dataset": "agentflow.eval.dataset",
@@ -89,6 +91,7 @@ __all__ = [
     "ChatMessage",
     "ChatRequest",
     "ChatResponse",
+    "Conversation",
     "Critique",
     "Envelope",
     "Event",
@@ -101,6 +104,7 @@ __all__ = [
     "Message",
     "ModelOptions",
     "Observation",
+    "Orchestration",
     "PdlDocument",
     "Plan",
     "PlanStep",
@@ -168,7 +172,9 @@ if TYPE_CHECKING:  # pragma: no cover - static view of the lazy names
     from agentflow.eval.dataset import load_dataset
     from agentflow.eval.harness import evaluate, evaluate_sync
     from agentflow.events import Event, EventBus, JsonlTraceWriter
+    from agentflow.executed import WorkflowResult
     from agentflow.graph import ALL, END, FIRST, START, Graph, Joined, RunResult, field, quorum
+    from agentflow.guided.run import SessionResult
     from agentflow.messages import (
         Action,
         AgentTurn,
@@ -187,13 +193,12 @@ if TYPE_CHECKING:  # pragma: no cover - static view of the lazy names
         Verdict,
     )
     from agentflow.pdl import PdlDocument, load_pdl
-    from agentflow.pdl.executed import WorkflowResult
     from agentflow.roles import RoleLibrary, call_role, call_role_sync
     from agentflow.roles.spec import RoleSpec
-    from agentflow.runner.api import Workflow
-    from agentflow.runner.durable import run_durable
-    from agentflow.runner.executed import load_workflow
-    from agentflow.runner.guided import SessionResult
+    from agentflow.runner.conversation import Conversation, Workflow
+    from agentflow.runner.durable_entry import run_durable
     from agentflow.runner.models import ModelOptions
+    from agentflow.runner.orchestration import Orchestration
+    from agentflow.runner.workflows import load_workflow
     from agentflow.store import open_store
     from agentflow.tools.spec import ToolSpec

@@ -96,14 +96,16 @@ class JsonlTraceWriter:
 
     Args:
         path: the trace file; appended to, so a resumed run continues the same trace.
-        redactor: hides secrets before anything is written.
+        redactor: hides secrets before anything is written. Required: a trace is a written file, and
+            every written file goes through the run's redactor (pass ``Redactor()`` for the built-in
+            name families only).
     """
 
-    def __init__(self, path: str | Path, redactor: Redactor | None = None) -> None:
+    def __init__(self, path: str | Path, redactor: Redactor) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fh: IO[str] | None = self.path.open("a", encoding="utf-8")
-        self._redact = redactor or Redactor()
+        self._redact = redactor
 
     def __call__(self, event: Event) -> None:
         if self._fh is None:

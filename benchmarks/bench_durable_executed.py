@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agentflow.runner.executed import Orchestration, load_workflow
+from agentflow.runner.orchestration import Orchestration
+from agentflow.runner.workflows import load_workflow
 from agentflow.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent

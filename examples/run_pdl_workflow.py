@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from agentflow.runner.executed import load_workflow
+from agentflow.runner.workflows import load_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from agentflow.cli.cmd_run import add_model_flags
+from agentflow.cli.model_flags import add_model_flags
 from agentflow.errors import UserError
 
 __all__ = ["register"]

@@ -11,8 +11,6 @@ replayed from the journal, never executed twice. A paused run needs the human's 
   (inbox), or type on stdin again.
 
 ``--show`` prints the run's status, pause reason and journal without resuming.
-
-This module also holds the CLI side of durable runs used by ``agentflow run --store``.
 """
 
 from __future__ import annotations
@@ -20,20 +18,13 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from agentflow.cli.durable import absolute_store
+from agentflow.cli.launch import launch
 from agentflow.errors import UserError
 
-if TYPE_CHECKING:
-    from agentflow.redact import Redactor
-    from agentflow.runner.durable import DurableRun
-    from agentflow.runner.guided import SessionResult
-    from agentflow.runner.users import UserChannel
-
-__all__ = ["durable_for", "durable_user", "paused_message", "register", "run_meta"]
-
-# Options of `agentflow run` that are *not* part of a run's identity (given again on resume).
-_NOT_RECORDED = {"handler", "command", "debug", "store", "run_id", "trace", "resume", "approve", "say", "force"}
+__all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
@@ -58,7 +49,7 @@ def register(subparsers: Any) -> None:
 def _handle(args: argparse.Namespace) -> int:
     from agentflow.store import open_store
 
-    store_url = _absolute_store(args.store)
+    store_url = absolute_store(args.store)
     if "://" not in store_url and store_url != ":memory:" and not Path(store_url).is_file():
         raise UserError(f"store {args.store} not found", hint="pass the --store the run was started with")
     with open_store(store_url) as store:
@@ -70,8 +61,8 @@ def _handle(args: argparse.Namespace) -> int:
     recorded = meta.get("args")
     if not isinstance(recorded, dict) or "file" not in recorded:
         raise UserError(f"run {args.run_id!r} was not started by `agentflow run`; resume it from the SDK",
-                        hint="use agentflow.runner.durable.run_durable(..., resume=True) (guided) or"
-                             " load_workflow(FILE).run_durable(..., resume=True) (executed)")
+                        hint="use Conversation.load(FILE).run_durable(..., resume=True) (guided) or"
+                             " Orchestration.load(FILE).run_durable(..., resume=True) (executed)")
     run_args = argparse.Namespace(**recorded)
     run_args.store = store_url
     run_args.run_id = args.run_id
@@ -83,72 +74,7 @@ def _handle(args: argparse.Namespace) -> int:
     cwd = str(meta.get("cwd") or "")
     if cwd and Path(cwd).is_dir():
         os.chdir(cwd)  # the recorded options hold paths relative to where the run was started
-    from agentflow.cli.cmd_run import _handle as run_handle
-
-    return run_handle(run_args)
-
-
-def _absolute_store(url: str) -> str:
-    return url if "://" in url or url == ":memory:" else str(Path(url).resolve())
-
-
-def run_meta(args: argparse.Namespace) -> dict[str, Any]:
-    """What ``resume`` needs to rebuild a run: the ``run`` options, the working directory, the trace."""
-    recorded = {k: v for k, v in vars(args).items() if k not in _NOT_RECORDED}
-    trace = str(Path(args.trace).resolve()) if getattr(args, "trace", None) else None
-    return {"args": recorded, "cwd": str(Path.cwd()), "trace": trace}
-
-
-def durable_for(args: argparse.Namespace, redactor: Redactor) -> DurableRun:
-    """Start (``agentflow run --store``) or resume (``agentflow resume``) the durable side of a run.
-
-    On resume the trace file is first rewritten to the events the store kept, so events of the step
-    that a crash cut off are not duplicated.
-    """
-    from agentflow.runner.durable import DurableRun
-    from agentflow.store import Sealer, open_store, rewrite_trace
-
-    sealer = Sealer.from_env(os.environ)  # AGENTFLOW_STORE_KEY: resume sees exactly what was redacted
-    store = open_store(_absolute_store(str(args.store)), redactor=redactor, sealer=sealer)
-    try:
-        if getattr(args, "resume", False):
-            durable = DurableRun.resume(store, args.run_id, approve=args.approve, say=args.say, redactor=redactor,
-                                        force=bool(getattr(args, "force", False)))
-            if args.trace:
-                rewrite_trace(args.trace, store.events(args.run_id))
-            return durable
-        return DurableRun.start(store, args.run_id, meta=run_meta(args),
-                                require_approval=list(getattr(args, "require_approval", []) or []),
-                                redactor=redactor)
-    except BaseException:
-        store.close()
-        raise
-
-
-def durable_user(args: argparse.Namespace, durable: DurableRun | None) -> UserChannel | None:
-    """The ``inbox`` user channel (durable runs only); ``None`` for the other kinds."""
-    if str(args.user) != "inbox":
-        return None
-    if durable is None:
-        raise UserError("--user inbox needs a durable run", hint="add --store runs.db --run-id ID")
-    from agentflow.store import InboxUser
-
-    channel: UserChannel = InboxUser(durable.store, durable.run_id)
-    return channel
-
-
-def paused_message(result: SessionResult, args: argparse.Namespace, durable: DurableRun) -> str:
-    """The line printed when a run pauses: why, and the exact command that continues it."""
-    record = durable.store.require_run(durable.run_id)
-    pause = dict(record.pause or {})
-    base = f"agentflow resume {durable.run_id} --store {args.store}"
-    if pause.get("reason") in ("approval", "interrupted_tool"):
-        what = f"{pause.get('tool')}({pause.get('args')})"
-        why = "needs approval" if pause["reason"] == "approval" else "was cut off by a crash and is not idempotent"
-        return f"paused: tool call {what} {why}; continue with `{base} --approve` (or --deny)"
-    if str(args.user) == "inbox":
-        return f"paused: waiting for user input; continue with `{base} --say \"...\"`"
-    return f"paused: waiting for user input; continue with `{base}` (reads stdin again)"
+    return launch(run_args)
 
 
 def _show(record: Any, journal: list[Any]) -> None:

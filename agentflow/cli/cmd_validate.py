@@ -64,10 +64,10 @@ def _handle(args: argparse.Namespace) -> int:
 def _compile_executed(doc: Any, args: argparse.Namespace) -> str | None:
     """Run the executed compiler (roles, tools, producer/consumer types); its error line, or None."""
     from agentflow.errors import UserError
-    from agentflow.runner.executed import load_workflow
+    from agentflow.runner.orchestration import load_orchestration
 
     try:
-        load_workflow(doc.path, doc=doc, roles=args.roles_dir)
+        load_orchestration(doc.path, doc=doc, roles=args.roles_dir)
     except UserError as exc:
         return exc.render()
     return None

@@ -22,7 +22,7 @@ from agentflow.eval.dataset import EvalCase
 from agentflow.eval.outcome import SessionOutcome
 from agentflow.eval.session_models import ModelsArg, session_models
 from agentflow.events import Event
-from agentflow.runner.executed import BackendArg, Orchestration, load_workflow
+from agentflow.runner.orchestration import BackendArg, Orchestration, load_orchestration
 
 __all__ = ["DRAFT_KINDS", "ExecutedRunner", "drafts_of", "executed_runner"]
 
@@ -83,7 +83,7 @@ class ExecutedRunner:
         key = (case.workflow, case.tools)
         async with self._lock:
             if key not in self._workflows:
-                self._workflows[key] = load_workflow(case.workflow, tools=case.tools)
+                self._workflows[key] = load_orchestration(case.workflow, tools=case.tools)
             return self._workflows[key]
 
     async def aclose(self) -> None:

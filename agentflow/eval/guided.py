@@ -24,10 +24,10 @@ from agentflow.eval.dataset import EvalCase, RefTurn
 from agentflow.eval.outcome import SessionOutcome
 from agentflow.eval.session_models import ModelsArg, session_models
 from agentflow.events import Event, EventBus
+from agentflow.guided.parse import parse_response
+from agentflow.guided.users import UserChannel
 from agentflow.runner import ScriptedUser, SessionConfig, SimulatedUser, Workflow, resolve_backends, run_session
 from agentflow.runner.models import ModelOptions, RunModels
-from agentflow.runner.parse import parse_response
-from agentflow.runner.users import UserChannel
 from agentflow.tools.python_file import load_python_tools
 
 __all__ = ["GuidedRunner", "guided_runner"]

@@ -220,7 +220,7 @@ class _Checker:
         if name in self.defs or name in _BUILTIN_CALLS:
             return
         if self.executed:
-            from agentflow.pdl.executed.builtins import BUILTINS  # executed-mode functions (majority, join, ...)
+            from agentflow.pdl.functions import BUILTINS  # executed-mode functions (majority, join, ...)
 
             if name in BUILTINS:
                 return

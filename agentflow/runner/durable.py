@@ -1,6 +1,6 @@
 """Durable guided runs: a session checkpointed after every step, resumable after a crash or a pause.
 
-:class:`DurableRun` is the glue between a :class:`~agentflow.runner.session.GuidedSession` and a
+:class:`DurableRun` is the glue between a :class:`~agentflow.guided.session.GuidedSession` and a
 :class:`~agentflow.store.RunStore`. It gives the session its checkpoint callback and starting state,
 wraps its tool executor with the journal (exactly-once tool calls), tracks the cursors of scripted
 backends and user channels, and drives the session, turning a pause (approval, user input) into a
@@ -11,7 +11,8 @@ backends and user channels, and drives the session, turning a pause (approval, u
     session = workflow.session(bus=bus, checkpoint=durable.checkpoint, state=durable.state, ...)
     result = await durable.drive(session, user, backends)               # result.status: completed | paused | ...
 
-:meth:`Workflow.run_durable <run_durable>` does all of that in one call for SDK users.
+:meth:`Conversation.run_durable <agentflow.runner.conversation.Conversation.run_durable>` (or
+:func:`agentflow.run_durable`) does all of that in one call for SDK users.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from typing import Any
 from agentflow.controllers import SessionState
 from agentflow.errors import AgentflowError, UserError
 from agentflow.events import EventBus, EventSink, JsonlTraceWriter
+from agentflow.guided.run import SessionResult, run_session, totals_of
+from agentflow.guided.session import GuidedSession
+from agentflow.guided.users import ScriptedUser, UserChannel
 from agentflow.redact import Redactor, secret_env_values
-from agentflow.runner.guided import SessionResult, run_session, totals_of
-from agentflow.runner.session import GuidedSession
-from agentflow.runner.users import ScriptedUser, UserChannel
 from agentflow.store import (
     JournaledBackend,
     JournaledExecutor,
@@ -43,7 +44,7 @@ from agentflow.store import (
     rewrite_trace,
 )
 
-__all__ = ["DurableRun", "owner_id", "resumable_run", "run_durable"]
+__all__ = ["DurableRun", "owner_id", "resumable_run", "run_conversation_durable"]
 
 
 class DurableRun:
@@ -274,7 +275,7 @@ def _last_reply(state: SessionState) -> str | None:
     return None
 
 
-async def run_durable(
+async def run_conversation_durable(
     workflow: Any,
     user: UserChannel | Sequence[str],
     *,
@@ -288,7 +289,7 @@ async def run_durable(
     meta: Mapping[str, Any] | None = None,
     **session_kwargs: Any,
 ) -> SessionResult:
-    """Run a :class:`~agentflow.runner.api.Workflow` durably, or continue it (``resume=True``).
+    """Run a :class:`~agentflow.runner.conversation.Conversation` durably, or continue it (``resume=True``).
 
     Pass the same ``user`` kind, backend and tools when resuming: the run continues from its last
     checkpoint, tool calls already made are replayed from the journal, and scripted cursors are

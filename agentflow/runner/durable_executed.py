@@ -1,7 +1,7 @@
 """Durable executed-mode runs: the workflow's graph checkpointed after every step, answers and tools journaled.
 
 :class:`DurableExecution` is the glue between an executed workflow run
-(:meth:`agentflow.runner.executed.Orchestration.run`) and a :class:`~agentflow.store.RunStore`:
+(:meth:`agentflow.runner.orchestration.Orchestration.run`) and a :class:`~agentflow.store.RunStore`:
 
 * the graph's :class:`~agentflow.graph.Snapshot` is committed after every step, with the events of
   that step (a killed run continues from the last snapshot; nodes that were in flight run again);
@@ -30,9 +30,9 @@ from agentflow._ids import stable_hash
 from agentflow.backends.base import Backend, ChatRequest, ChatResponse, StreamChunk
 from agentflow.errors import UserError
 from agentflow.events import EventBus, EventSink
+from agentflow.executed import WorkflowResult
+from agentflow.executed.nodes import CURRENT_STEP
 from agentflow.graph import Pending, Snapshot
-from agentflow.pdl.executed import WorkflowResult
-from agentflow.pdl.executed.nodes import CURRENT_STEP
 from agentflow.redact import Redactor
 from agentflow.roles.types import TypeRegistry
 from agentflow.runner.durable import owner_id, resumable_run
@@ -40,8 +40,7 @@ from agentflow.store import LLM_TOOL, PauseRun, RunRecorder, RunStore, ToolJourn
 from agentflow.tools.binding import ToolBinding
 from agentflow.tools.spec import ToolSpec
 
-__all__ = ["DurableExecution", "JournaledRoleBackend", "JournaledTool", "ReplayedToolError", "rehydrate",
-           "run_from_cli"]
+__all__ = ["DurableExecution", "JournaledRoleBackend", "JournaledTool", "ReplayedToolError", "rehydrate"]
 
 # built-in tools that only read (safe to run again when a crash cut them off)
 _IDEMPOTENT_BUILTINS = frozenset({"run_tests", "template_guidance"})
@@ -258,63 +257,10 @@ class DurableExecution:
         return "failed"
 
 
-def run_from_cli(wf: Any, args: Any, inputs: Mapping[str, Any], options: Mapping[str, Any],
-                 meta: Mapping[str, Any]) -> int:
-    """``agentflow run FILE.pdl --store DB`` (and ``agentflow resume``) for an executed workflow.
-
-    ``wf`` is the loaded :class:`~agentflow.runner.executed.Orchestration`; ``options`` are the
-    keyword arguments of its ``run``. Prints the report, or the command that continues a paused run.
-    """
-    import asyncio
-    import os
-    import sys
-    from pathlib import Path
-
-    from agentflow._ids import new_id
-    from agentflow.events import JsonlTraceWriter
-    from agentflow.redact import secret_env_values
-    from agentflow.runner.executed_report import print_report
-    from agentflow.store import Sealer, open_store, rewrite_trace
-
-    resume = bool(getattr(args, "resume", False))
-    if not args.run_id:
-        args.run_id = new_id("run")
-        print(f"run id: {args.run_id} (continue it with `agentflow resume {args.run_id} --store {args.store}`)",
-              file=sys.stderr)
-    secret_fields = {f for api in wf.compiled.doc.apis for f in api.spec.secret_fields}
-    redactor = Redactor(secret_env_values(os.environ), secret_fields)
-    url = str(args.store)
-    url = url if "://" in url or url == ":memory:" else str(Path(url).resolve())
-    with open_store(url, redactor=redactor, sealer=Sealer.from_env(os.environ)) as store:
-        durable = DurableExecution.open(
-            store, args.run_id, resume=resume, meta={**dict(meta), "inputs": dict(inputs)},
-            approve=getattr(args, "approve", None), force=bool(getattr(args, "force", False)),
-            require_approval=list(getattr(args, "require_approval", None) or []), redactor=redactor)
-        trace = getattr(args, "trace", None)
-        if resume and trace:
-            rewrite_trace(trace, store.events(args.run_id))  # drop events of the step the crash cut off
-        writer = JsonlTraceWriter(trace, redactor) if trace else None
-        try:
-            result = asyncio.run(wf.run(inputs, durable=durable, sinks=[writer] if writer else [], **options))
-        finally:
-            if writer is not None:
-                writer.close()
-        record = store.require_run(args.run_id)
-    if record.status == "paused":
-        pause = dict(record.pause or {})
-        base = f"agentflow resume {args.run_id} --store {args.store}"
-        why = "needs approval" if pause.get("reason") == "approval" else "was cut off by a crash and is not idempotent"
-        print(f"paused: tool call {pause.get('tool')}({pause.get('args')}) {why};"
-              f" continue with `{base} --approve` (or --deny)")
-        return 0
-    print_report(result, quiet=bool(getattr(args, "quiet", False)))
-    return 0 if result.ok else 1
-
-
 def rehydrate(snapshot: Snapshot, types: TypeRegistry) -> Snapshot:
     """The snapshot with the role outputs inside its frames as messages again, not JSON dicts.
 
-    A :class:`~agentflow.pdl.executed.nodes.Frame` keeps its variables as ``Any``; its JSON form loses
+    A :class:`~agentflow.executed.nodes.Frame` keeps its variables as ``Any``; its JSON form loses
     which values were messages. Builtins such as ``issues(...)`` and ``texts(...)`` read message
     attributes, so a resumed run must see the same types as the uninterrupted one.
     """

@@ -22,7 +22,7 @@ import pytest
 import agentflow.cli.cmd_resume
 import agentflow.cli.cmd_run
 import agentflow.pdl
-import agentflow.runner.api
+import agentflow.runner.conversation
 import agentflow.runner.durable
 import agentflow.store.sqlite  # noqa: F401  (warm the imports every child needs)
 from agentflow.cli.app import main

@@ -22,7 +22,8 @@ from agentflow.backends.base import ChatRequest
 from agentflow.errors import UserError
 from agentflow.events import Event
 from agentflow.messages import Answer
-from agentflow.runner.executed import Orchestration, load_workflow
+from agentflow.runner.orchestration import Orchestration
+from agentflow.runner.workflows import load_workflow
 from agentflow.store import open_store
 from agentflow.testing import FunctionBackend
 

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from agentflow.events import Event, JsonlTraceWriter
-from agentflow.runner.api import Workflow
-from agentflow.runner.durable import run_durable
+from agentflow.runner.conversation import Workflow
+from agentflow.runner.durable_entry import run_durable
 from agentflow.store import open_store
 from agentflow.testing import ScriptedBackend, ScriptStep
 from agentflow.tools.python_file import load_python_tools

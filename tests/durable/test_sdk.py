@@ -9,9 +9,9 @@ import pytest
 
 from agentflow.backends.base import ChatRequest
 from agentflow.errors import UserError
-from agentflow.runner.api import Workflow
-from agentflow.runner.durable import run_durable
-from agentflow.runner.users import SimulatedUser
+from agentflow.guided.users import SimulatedUser
+from agentflow.runner.conversation import Workflow
+from agentflow.runner.durable_entry import run_durable
 from agentflow.store import open_store
 from agentflow.testing import FunctionBackend
 from agentflow.tools.python_file import load_python_tools

@@ -49,6 +49,8 @@ EXPECTED = {
     "UserTurn",
     "Verdict",
     "Workflow",
+    "Conversation",
+    "Orchestration",
     "WorkflowResult",
     "__version__",
     "build_backend",

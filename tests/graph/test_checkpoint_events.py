@@ -11,6 +11,7 @@ from agentflow.errors import UserError
 from agentflow.events import EventBus, JsonlTraceWriter, read_trace
 from agentflow.graph import END, START, Graph, Joined, Snapshot, field
 from agentflow.messages import Task
+from agentflow.redact import Redactor
 
 from .msgs import Note, Recorder
 
@@ -122,7 +123,7 @@ async def test_event_stream_tells_the_whole_story(tmp_path: object) -> None:
     from pathlib import Path
 
     path = Path(str(tmp_path)) / "trace.jsonl"
-    writer = JsonlTraceWriter(path)
+    writer = JsonlTraceWriter(path, Redactor())
     rec = Recorder()
     bus = EventBus("run_e", [rec, writer])
     res = await looped().build().run(Task(text=""), bus=bus)

@@ -10,9 +10,9 @@ from guided_helpers import DATA, audit, of_type
 
 from agentflow.errors import UserError
 from agentflow.events import read_trace
+from agentflow.guided.users import load_profile
 from agentflow.pdl import load_pdl
 from agentflow.runner import SessionConfig, SimulatedUser, Workflow, resolve_backends
-from agentflow.runner.users import load_profile
 
 CORPUS = DATA / "corpus"
 FILES = sorted(CORPUS.glob("*/pdl/*.yaml"))

@@ -130,8 +130,8 @@ async def test_simulated_user_injects_oow_on_its_schedule() -> None:
     from guided_helpers import PROFILES
 
     from agentflow.backends.base import ChatRequest
+    from agentflow.guided.users import load_profile
     from agentflow.runner import SimulatedUser
-    from agentflow.runner.users import load_profile
     from agentflow.testing import FunctionBackend
 
     turns = iter(["I'd like to book CA1234.", "Actually, cancel it.", "Bye"])

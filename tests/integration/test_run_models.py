@@ -9,8 +9,8 @@ import pytest
 from agentflow.backends.base import ChatRequest
 from agentflow.errors import BudgetExceeded, UserError
 from agentflow.runner import Workflow
-from agentflow.runner.executed import load_workflow
 from agentflow.runner.models import ModelOptions, ModelStack, RunModels
+from agentflow.runner.workflows import load_workflow
 from agentflow.testing import FunctionBackend, synthesize
 
 from .conftest import AGENT_SCRIPT, FLIGHT, FLIGHT_TOOLS, GVR

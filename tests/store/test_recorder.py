@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from agentflow.events import EventBus, JsonlTraceWriter, read_trace
+from agentflow.redact import Redactor
 from agentflow.store import InboxUser, PauseRun, RunRecorder, open_store, rewrite_trace
 
 
@@ -87,7 +88,7 @@ def test_rewrite_trace_drops_the_lost_step(tmp_path: Path) -> None:
     store = open_store(tmp_path / "r.db")
     store.create_run("r", {})
     rec = RunRecorder(store, "r")
-    writer = JsonlTraceWriter(trace)
+    writer = JsonlTraceWriter(trace, Redactor())
     bus = EventBus("r", [writer, rec])
     bus.emit("a")
     rec.checkpoint({})

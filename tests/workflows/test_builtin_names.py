@@ -9,7 +9,7 @@ import pytest
 
 from agentflow.cli.app import main
 from agentflow.pdl.builtin import builtin_workflow, builtin_workflow_names, resolve_workflow_path
-from agentflow.runner.executed import load_workflow
+from agentflow.runner.workflows import load_workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 

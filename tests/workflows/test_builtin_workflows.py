@@ -8,7 +8,7 @@ from typing import Any
 
 from agentflow.backends.base import ChatRequest
 from agentflow.events import Event
-from agentflow.runner.executed import load_workflow
+from agentflow.runner.workflows import load_workflow
 from agentflow.testing import FunctionBackend, ScriptedBackend, ScriptStep
 
 ROOT = Path(__file__).resolve().parents[2]

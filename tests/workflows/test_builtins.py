@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentflow.messages import Answer, Critique
-from agentflow.pdl.executed.builtins import BUILTINS, agreement, majority, normalize_answer
+from agentflow.pdl.functions import BUILTINS, agreement, majority, normalize_answer
 
 
 def test_normalize_answer_equates_formats() -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from agentflow.backends.base import ChatRequest
 from agentflow.errors import BudgetExceeded, OutputValidationError, UserError
-from agentflow.pdl.executed import Budgets
-from agentflow.runner.executed import load_workflow
+from agentflow.executed import Budgets
+from agentflow.runner.workflows import load_workflow
 from agentflow.testing import FunctionBackend, SchemaBackend
 
 HEAD = """Name: t

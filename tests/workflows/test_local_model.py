@@ -13,7 +13,7 @@ import pytest
 
 from agentflow.errors import UserError
 from agentflow.events import Event
-from agentflow.runner.executed import load_workflow
+from agentflow.runner.workflows import load_workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 

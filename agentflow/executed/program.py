@@ -4,7 +4,7 @@
 a :class:`~agentflow.roles.RoleLibrary`, whose tool calls name known tools, and whose expressions
 are parsed — or it raises a located :class:`~agentflow.errors.UserError` (``path:line:col``). The
 static type checks (producer/consumer types, field accesses) live in
-:mod:`agentflow.pdl.executed.typecheck`; this module is the shape.
+:mod:`agentflow.executed.typecheck`; this module is the shape.
 """
 
 from __future__ import annotations

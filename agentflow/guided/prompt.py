@@ -18,7 +18,7 @@ from typing import Any
 from agentflow.backends.base import ChatMessage, ToolCall, ToolDef
 from agentflow.controllers import SessionState, WorkflowRules
 from agentflow.controllers.calls import missing_requirements
-from agentflow.runner.workflow import GuidedWorkflow
+from agentflow.guided.workflow import GuidedWorkflow
 
 __all__ = ["PromptBuilder", "tool_defs"]
 

@@ -1,7 +1,7 @@
 """Running a guided session to its end with a user channel, and the compliance summary.
 
-:func:`run_session` drives a :class:`~agentflow.runner.session.GuidedSession` with a
-:class:`~agentflow.runner.users.UserChannel` until the user stops, the turn limit is hit or the run
+:func:`run_session` drives a :class:`~agentflow.guided.session.GuidedSession` with a
+:class:`~agentflow.guided.users.UserChannel` until the user stops, the turn limit is hit or the run
 fails, and always emits ``run_start`` / ``run_end`` (with ``status`` and ``totals``).
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 
 from agentflow.controllers import SessionState
 from agentflow.errors import AgentflowError, BudgetExceeded
-from agentflow.runner.session import GuidedSession
-from agentflow.runner.users import UserChannel
+from agentflow.guided.session import GuidedSession
+from agentflow.guided.users import UserChannel
 from agentflow.store.journal import PauseRun
 
 __all__ = ["SessionResult", "compliance_summary", "run_session", "totals_of"]

@@ -16,7 +16,7 @@ import yaml
 
 from agentflow.controllers import AnswerRule, ApiRule, ClaimRule, Condition, SlotRule, WorkflowRules
 from agentflow.pdl import PdlDocument
-from agentflow.runner.infer import condition_from_expr, infer_conditions
+from agentflow.pdl.infer import condition_from_expr, infer_conditions
 from agentflow.tools.spec import ToolSpec
 
 __all__ = ["GuidedWorkflow", "default_claims", "guided_from_document"]

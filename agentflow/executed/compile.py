@@ -18,10 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from agentflow.errors import Location, UserError
-from agentflow.graph.builder import END, START, Graph
-from agentflow.pdl.executed import nodes as n
-from agentflow.pdl.executed.env import ExecEnv
-from agentflow.pdl.executed.program import (
+from agentflow.executed import nodes as n
+from agentflow.executed.env import ExecEnv
+from agentflow.executed.program import (
     ApiStep,
     AssignStep,
     BreakStep,
@@ -37,6 +36,7 @@ from agentflow.pdl.executed.program import (
     Where,
     WhileStep,
 )
+from agentflow.graph.builder import END, START, Graph
 
 __all__ = ["build_graph"]
 

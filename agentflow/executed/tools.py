@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from agentflow.pdl.executed.builtins import normalize_answer
+from agentflow.pdl.functions import normalize_answer
 from agentflow.roles.template_tree import TemplateTree
 from agentflow.tools.sandbox import SandboxLimits, run_tests
 

@@ -5,13 +5,13 @@
 :class:`ExecEnv`; :class:`ExecutedWorkflow` ties both together and runs with inputs.
 """
 
-from agentflow.pdl.executed.builtins import BUILTINS
-from agentflow.pdl.executed.compile import build_graph
-from agentflow.pdl.executed.env import Budgets, ExecEnv, RoleStats
-from agentflow.pdl.executed.lower import DEFAULT_LOOP_BUDGET, lower
-from agentflow.pdl.executed.nodes import Frame
-from agentflow.pdl.executed.program import Program
-from agentflow.pdl.executed.workflow import ExecutedWorkflow, WorkflowResult
+from agentflow.executed.compile import build_graph
+from agentflow.executed.env import Budgets, ExecEnv, RoleStats
+from agentflow.executed.lower import DEFAULT_LOOP_BUDGET, lower
+from agentflow.executed.nodes import Frame
+from agentflow.executed.program import Program
+from agentflow.executed.workflow import ExecutedWorkflow, WorkflowResult
+from agentflow.pdl.functions import BUILTINS
 
 __all__ = [
     "BUILTINS",

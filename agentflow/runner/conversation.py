@@ -1,10 +1,11 @@
 """The SDK for guided workflows: load a PDL file and run it as a conversation, in three lines::
 
-    from agentflow.runner import Workflow
-    wf = Workflow.load("flight.pdl", tools="tools.py")
-    result = wf.run_sync(["Book CA1234 for tomorrow", "Economy, Ann Lee, ID 123"], backend="openai:gpt-4o")
+    from agentflow import Conversation
+    wf = Conversation.load("flight.pdl")
+    result = wf.run_sync(["Book CA1234 for tomorrow", "Economy, Ann Lee, ID 123"], backend="openai:gpt-4o",
+                       tools="tools.py")
 
-``run`` is the async form; both return a :class:`~agentflow.runner.guided.SessionResult`.
+``run`` is the async form; both return a :class:`~agentflow.guided.run.SessionResult`.
 """
 
 from __future__ import annotations
@@ -21,18 +22,18 @@ from agentflow.backends.registry import BackendPlan
 from agentflow.controllers import RuleClassifier, SessionState, TurnClassifier
 from agentflow.errors import UserError
 from agentflow.events import EventBus, EventSink, JsonlTraceWriter, secret_learner
+from agentflow.guided.classifier import LayeredClassifier, RoleClassifier
+from agentflow.guided.run import SessionResult, run_session
+from agentflow.guided.session import Checkpoint, GuidedSession, SessionConfig
+from agentflow.guided.users import ScriptedUser, UserChannel
+from agentflow.guided.workflow import GuidedWorkflow, guided_from_document
 from agentflow.redact import Redactor, secret_env_values
-from agentflow.runner.classifier import LayeredClassifier, RoleClassifier
-from agentflow.runner.guided import SessionResult, run_session
 from agentflow.runner.models import ModelOptions, ModelStack, RunModels
-from agentflow.runner.session import Checkpoint, GuidedSession, SessionConfig
-from agentflow.runner.users import ScriptedUser, UserChannel
-from agentflow.runner.workflow import GuidedWorkflow, guided_from_document
 from agentflow.tools.binding import ToolExecutor
 from agentflow.tools.python_file import load_python_tools
 from agentflow.tools.toolbox import ToolBox
 
-__all__ = ["ROLES", "BackendArg", "ToolsArg", "Workflow", "resolve_backends"]
+__all__ = ["ROLES", "BackendArg", "Conversation", "ToolsArg", "Workflow", "resolve_backends"]
 
 ROLES = ("agent", "oow_classifier", "user_simulator")
 BackendArg = str | Backend | BackendPlan | Mapping[str, "str | Backend"] | Sequence[str]
@@ -58,22 +59,22 @@ def _executor(workflow: GuidedWorkflow, tools: ToolsArg, allow_hosts: Iterable[s
     return ToolBox.build(workflow.tools, functions=functions, allow_hosts=allow_hosts, mocks=mocks)
 
 
-class Workflow:
-    """A guided PDL workflow ready to run."""
+class Conversation:
+    """A guided PDL workflow ready to run as conversations (one :meth:`session` per conversation)."""
 
     def __init__(self, guided: GuidedWorkflow) -> None:
         self.guided = guided
 
     @classmethod
     def load(cls, path: str | Path, *, tools_spec: str | Path | None = None,
-             inputs: Mapping[str, Any] | None = None) -> Workflow:
+             inputs: Mapping[str, Any] | None = None) -> Conversation:
         """Load and check a PDL file (raises :class:`~agentflow.errors.UserError` with file:line:col)."""
         from agentflow.pdl import load_pdl  # type: ignore[attr-defined]
 
         doc = load_pdl(path, tools_spec=tools_spec)
         if doc.mode == "executed":
             raise UserError(f"{path} is an executed-mode workflow (it declares inputs or calls roles), not a"
-                            " conversation", hint="use `agentflow run FILE` or agentflow.runner.executed")
+                            " conversation", hint="use `agentflow run FILE` or agentflow.Orchestration")
         return cls(guided_from_document(doc, dict(inputs or {})))
 
     def session(
@@ -162,3 +163,17 @@ class Workflow:
     def run_sync(self, user: UserChannel | Sequence[str], **kwargs: Any) -> SessionResult:
         """:meth:`run` for synchronous code."""
         return asyncio.run(self.run(user, **kwargs))
+
+    async def run_durable(self, user: UserChannel | Sequence[str], *, store: Any, run_id: str,
+                          **kwargs: Any) -> SessionResult:
+        """:meth:`run` durably in ``store`` as ``run_id`` (``resume=True`` continues a killed or paused run).
+
+        See :func:`agentflow.runner.durable.run_conversation_durable` for the keyword arguments.
+        """
+        from agentflow.runner.durable import run_conversation_durable
+
+        return await run_conversation_durable(self, user, store=store, run_id=run_id, **kwargs)
+
+
+Workflow = Conversation
+"""The earlier name of :class:`Conversation`, kept so existing code keeps working."""

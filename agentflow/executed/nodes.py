@@ -15,12 +15,8 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 
 from agentflow.errors import RunError
-from agentflow.graph.joins import Joined
-from agentflow.graph.nodes import RunContext
-from agentflow.messages import Message
-from agentflow.pdl.executed.builtins import BUILTINS
-from agentflow.pdl.executed.env import ExecEnv
-from agentflow.pdl.executed.program import (
+from agentflow.executed.env import ExecEnv
+from agentflow.executed.program import (
     ApiStep,
     AssignStep,
     BuiltinStep,
@@ -30,7 +26,11 @@ from agentflow.pdl.executed.program import (
     RoleStep,
     WhileStep,
 )
+from agentflow.graph.joins import Joined
+from agentflow.graph.nodes import RunContext
+from agentflow.messages import Message
 from agentflow.pdl.expr import Expr, ExprError, evaluate, unparse
+from agentflow.pdl.functions import BUILTINS
 from agentflow.roles.render import to_jsonable
 
 __all__ = ["CURRENT_STEP", "Frame", "JoinNode", "StepNode", "eval_at"]

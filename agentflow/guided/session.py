@@ -37,9 +37,9 @@ from agentflow.controllers import (
 from agentflow.controllers.state import CallRecord
 from agentflow.errors import OutputValidationError
 from agentflow.events import EventBus
-from agentflow.runner.parse import Malformed, parse_response
-from agentflow.runner.prompt import PromptBuilder, tool_defs
-from agentflow.runner.workflow import GuidedWorkflow
+from agentflow.guided.parse import Malformed, parse_response
+from agentflow.guided.prompt import PromptBuilder, tool_defs
+from agentflow.guided.workflow import GuidedWorkflow
 from agentflow.tools.binding import ToolExecutor, ToolInvocation
 
 __all__ = ["Checkpoint", "GuidedSession", "SessionConfig"]

@@ -1,15 +1,14 @@
-"""Run executed-mode workflows: the SDK entry (:func:`load_workflow`) and the CLI hook.
+"""Executed-mode workflows for apps: :class:`Orchestration` (load once, run as often as you like).
 
 Three lines from an app::
 
-    from agentflow.runner.executed import load_workflow
-    wf = load_workflow("workflows/table_critic.pdl")
+    from agentflow import Orchestration
+    wf = Orchestration.load("workflows/table_critic.pdl")
     result = wf.run_sync({"question": "...", "table": "..."}, backend="test")
 
 ``backend`` is a spec (``test``, ``openai:gpt-4o``, ``scripted:FILE``), a :class:`Backend`, or a
-mapping of role name → spec/backend with ``"*"`` as the default. ``agentflow run FILE.pdl`` calls
-:func:`run_executed_from_cli` for executed documents: it prints the result and a per-role table of
-calls, tokens, latency and cost.
+mapping of role name → spec/backend with ``"*"`` as the default. ``agentflow run FILE.pdl`` runs executed
+documents through :mod:`agentflow.cli.run_executed`.
 """
 
 from __future__ import annotations
@@ -22,15 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from agentflow._ids import new_id
 from agentflow.backends.base import Backend
-from agentflow.backends.registry import BackendPlan, parse_backend_args
+from agentflow.backends.registry import BackendPlan
 from agentflow.errors import UserError
-from agentflow.events import EventBus, EventSink, JsonlTraceWriter
+from agentflow.events import EventBus, EventSink
+from agentflow.executed import Budgets, ExecEnv, ExecutedWorkflow, WorkflowResult
+from agentflow.executed.tools import BUILTIN_TOOL_NAMES, builtin_tools
 from agentflow.pdl.document import PdlDocument
-from agentflow.pdl.executed import Budgets, ExecEnv, ExecutedWorkflow, WorkflowResult
 from agentflow.redact import Redactor, secret_env_values
 from agentflow.roles.loader import RoleLibrary, builtin_roles_dir
-from agentflow.runner.executed_tools import BUILTIN_TOOL_NAMES, builtin_tools
-from agentflow.runner.inputs import cli_inputs
 from agentflow.runner.models import ModelOptions, RunModels
 from agentflow.store import RunStore
 from agentflow.tools.binding import ToolBinding
@@ -39,7 +37,7 @@ from agentflow.tools.python_file import PythonTool, load_python_tools
 if TYPE_CHECKING:
     from agentflow.runner.durable_executed import DurableExecution
 
-__all__ = ["Orchestration", "load_workflow", "run_executed_from_cli"]
+__all__ = ["Orchestration", "load_orchestration"]
 
 BackendArg = str | Backend | Mapping[str, str | Backend] | BackendPlan
 
@@ -161,8 +159,14 @@ class Orchestration:
         """:meth:`run` for synchronous code."""
         return asyncio.run(self.run(inputs, **kwargs))
 
+    @classmethod
+    def load(cls, path: str | Path, *, roles: Iterable[str | Path] = (),
+             tools: str | Path | Mapping[str, Any] | None = None, doc: PdlDocument | None = None) -> Orchestration:
+        """Load, check and compile an executed workflow (see :func:`load_orchestration`)."""
+        return load_orchestration(path, roles=roles, tools=tools, doc=doc)
 
-def load_workflow(
+
+def load_orchestration(
     path: str | Path,
     *,
     roles: Iterable[str | Path] = (),
@@ -187,7 +191,7 @@ def load_workflow(
     document = doc if doc is not None else load_pdl(path)
     if document.mode != "executed":
         raise UserError(f"{path} is a guided (conversational) workflow, not an executed one",
-                        hint="run it with `agentflow run` or agentflow.runner.Workflow")
+                        hint="run it with `agentflow run` or agentflow.Conversation")
     fns: Mapping[str, Any] = load_python_tools(tools) if isinstance(tools, str | Path) else (tools or {})
     bindings: dict[str, ToolBinding] = {name: PythonTool(fn) for name, fn in fns.items()}
     library = RoleLibrary([*_nearby_role_dirs(Path(path)), *roles])
@@ -201,38 +205,3 @@ def _nearby_role_dirs(pdl_path: Path) -> list[Path]:
     builtin = builtin_roles_dir().resolve()
     found = [d / "roles" for d in (here, *list(here.parents)[:2]) if (d / "roles").is_dir()]
     return [d for d in reversed(found) if d.resolve() != builtin]
-
-
-def run_executed_from_cli(args: Any, doc: PdlDocument, meta: Mapping[str, Any] | None = None) -> int:
-    """``agentflow run`` for an executed document: run, print the result and the per-role table.
-
-    With ``--store`` the run is durable (``meta``: what ``agentflow resume`` needs to rebuild it;
-    ``args.resume`` continues it). Returns 0 when the run completed or paused, 1 otherwise (the
-    reason is printed).
-    """
-    from agentflow.runner.executed_report import print_report
-
-    dirs = getattr(args, "roles_dir", None) or getattr(args, "roles", None) or ()
-    wf = load_workflow(doc.path, doc=doc, tools=getattr(args, "tools", None),
-                       roles=[dirs] if isinstance(dirs, str) else dirs)
-    plan = parse_backend_args(list(getattr(args, "backend", None) or []))
-    # tokens, cost and calls are one run budget enforced by the model stacks (RunModels); the time
-    # limit also bounds the whole graph (tools included)
-    budgets = Budgets(timeout_s=getattr(args, "timeout", None))
-    inputs = cli_inputs(args, doc.path)
-    options = {"backend": plan, "budgets": budgets, "models": ModelOptions.from_args(args)}
-    if getattr(args, "store", None):
-        from agentflow.runner.durable_executed import run_from_cli
-
-        return run_from_cli(wf, args, inputs, options, dict(meta or {}))
-    sinks: list[EventSink] = []
-    writer = JsonlTraceWriter(args.trace) if getattr(args, "trace", None) else None
-    if writer is not None:
-        sinks.append(writer)
-    try:
-        result = wf.run_sync(inputs, sinks=sinks, run_id=getattr(args, "run_id", None), **options)
-    finally:
-        if writer is not None:
-            writer.close()
-    print_report(result, quiet=bool(getattr(args, "quiet", False)))
-    return 0 if result.ok else 1

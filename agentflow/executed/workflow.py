@@ -24,15 +24,15 @@ from pydantic import ValidationError
 from agentflow._ids import new_id
 from agentflow.errors import Location, UserError
 from agentflow.events import EventBus
+from agentflow.executed.compile import build_graph
+from agentflow.executed.env import ExecEnv, RoleStats
+from agentflow.executed.lower import lower
+from agentflow.executed.nodes import Frame
+from agentflow.executed.program import Program
+from agentflow.executed.typecheck import resolve_type
 from agentflow.graph import Checkpoint, Snapshot
 from agentflow.messages import Message, Usage
 from agentflow.pdl.document import PdlDocument
-from agentflow.pdl.executed.compile import build_graph
-from agentflow.pdl.executed.env import ExecEnv, RoleStats
-from agentflow.pdl.executed.lower import lower
-from agentflow.pdl.executed.nodes import Frame
-from agentflow.pdl.executed.program import Program
-from agentflow.pdl.executed.typecheck import resolve_type
 from agentflow.roles.loader import RoleLibrary, load_role_file
 
 __all__ = ["ExecutedWorkflow", "WorkflowResult"]

@@ -11,10 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from agentflow.errors import Location, UserError
-from agentflow.pdl import ast as a
-from agentflow.pdl.document import PdlDocument
-from agentflow.pdl.executed.builtins import BUILTINS
-from agentflow.pdl.executed.program import (
+from agentflow.executed.program import (
     ApiStep,
     AssignStep,
     BreakStep,
@@ -30,8 +27,11 @@ from agentflow.pdl.executed.program import (
     Where,
     WhileStep,
 )
-from agentflow.pdl.executed.typecheck import SType, compatible, describe, infer, resolve_type
+from agentflow.executed.typecheck import SType, compatible, describe, infer, resolve_type
+from agentflow.pdl import ast as a
+from agentflow.pdl.document import PdlDocument
 from agentflow.pdl.expr import Expr
+from agentflow.pdl.functions import BUILTINS
 from agentflow.roles.loader import RoleLibrary
 
 __all__ = ["DEFAULT_LOOP_BUDGET", "lower"]

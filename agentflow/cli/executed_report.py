@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agentflow.errors import UserError
-from agentflow.pdl.executed import WorkflowResult
+from agentflow.executed import WorkflowResult
 from agentflow.roles.render import to_jsonable
 
 __all__ = ["print_report", "role_table"]
