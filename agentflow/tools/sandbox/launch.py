@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -33,9 +32,8 @@ def _boot(path: str, package: str, role: str, limits: SandboxLimits, args: list[
     rl = {"AS": mem, "CPU": limits.cpu_s if limits.cpu_s is not None else int(limits.timeout_s) + 1,
           "FSIZE": limits.max_file_mb * 1024 * 1024, "NOFILE": limits.max_open_files,
           "NPROC": limits.max_processes}
-    code = (f"import sys; sys.path.insert(0, {path!r}); import {package}.boot as b, {package}.serve, "
-            f"{package}.harness; sys.path.remove({path!r}); b.main()")
-    return ["-I", "-S", "-B", "-c", code, role, json.dumps(rl), *args]
+    code = f"import sys; sys.path.insert(0, {path!r}); from {package} import boot; boot.main({path!r})"
+    return ["-I", "-S", "-B", "-c", code, role, ",".join(f"{k}={v}" for k, v in rl.items()), *args]
 
 
 def _memfd(name: str, data: bytes) -> int:

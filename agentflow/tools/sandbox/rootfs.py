@@ -26,10 +26,10 @@ class Rootfs:
     hidden: tuple[str, ...]
 
     def bwrap_args(self) -> list[str]:
-        """The bind arguments for ``bwrap``."""
+        """The bind arguments for ``bwrap`` (a symlinked library is bound from its target at its name)."""
         args: list[str] = []
         for path in self.ro_paths:
-            args += ["--ro-bind", path, path]
+            args += ["--ro-bind", os.path.realpath(path), path]
         for path in self.hidden:
             args += ["--tmpfs", path, "--remount-ro", path]
         return args
@@ -46,8 +46,7 @@ def _ldd(paths: list[str]) -> set[str]:
         for line in out.splitlines():
             for token in line.split():
                 if token.startswith("/") and os.path.exists(token):
-                    libs.add(os.path.realpath(token))
-                    libs.add(os.path.abspath(token))
+                    libs.add(os.path.abspath(token))  # the name the loader looks for (a soname link)
     return libs
 
 
@@ -62,7 +61,7 @@ def minimal_rootfs(python: str | None = None) -> Rootfs:
     dynload = os.path.join(stdlib, "lib-dynload")
     modules = [str(p) for p in Path(dynload).glob("*.so")] if os.path.isdir(dynload) else []
     libs = _ldd([exe, *modules])
-    ro = sorted({exe, os.path.realpath(stdlib), os.path.realpath(platstdlib), *libs})
+    ro = sorted({exe, stdlib, platstdlib, *libs})
     ro = [p for i, p in enumerate(ro) if not any(p.startswith(q + "/") for q in ro[:i])]
     site = os.path.join(os.path.realpath(stdlib), "site-packages")
     hidden = (site,) if os.path.isdir(site) else ()
