@@ -54,10 +54,14 @@ class Sandboxed:
 
     def kill(self) -> None:
         """Kill the whole tree: bwrap (its PID namespace dies with it), the cgroup, the process group."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.kill()
+        # Once bwrap is reaped its PID namespace is gone; only the weaker mode may leave members in the
+        # process group (which keeps the group id from being reused while they live).
+        if self.proc.returncode is None or self.workdir is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
         if self.cgroup is not None:
             self.cgroup.kill()
 
