@@ -180,7 +180,6 @@ def _parent_edges_ok(a: str, b: str) -> bool:
     return b.startswith(a + ".")
 
 
-@pytest.mark.xfail(strict=True, reason="graph/ cycle: being removed on branch h-graph (issue 11)")
 def test_no_module_import_cycles() -> None:
     graph = _runtime_graph()
     pruned = {m: {t for t in ts if not _parent_edges_ok(m, t)} for m, ts in graph.items()}

@@ -36,7 +36,7 @@ from agentflow.executed.program import (
     Where,
     WhileStep,
 )
-from agentflow.graph.builder import END, START, Graph
+from agentflow.graph import END, START, Graph
 
 __all__ = ["build_graph"]
 
