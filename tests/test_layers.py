@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "tools": 3,
     "testing": 3,
     "store": 3,
+    "models": 4,
     "graph": 4,
     "roles": 5,
     "controllers": 5,
@@ -187,7 +188,6 @@ def test_no_module_import_cycles() -> None:
     assert not cycles, "import cycles between modules:\n" + "\n".join(" <-> ".join(c) for c in cycles)
 
 
-@pytest.mark.xfail(strict=True, reason="backends <-> testing: being removed on branch h-models (issue 11)")
 def test_no_package_import_cycles() -> None:
     graph = _runtime_graph()
     packages: dict[str, set[str]] = {}

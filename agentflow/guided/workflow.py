@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from agentflow.controllers import AnswerRule, ApiRule, ClaimRule, Condition, SlotRule, WorkflowRules
+from agentflow.controllers import AnswerRule, ApiRule, ClaimRule, ResultCondition, SlotRule, WorkflowRules
 from agentflow.pdl import PdlDocument
 from agentflow.pdl.infer import condition_from_expr, infer_conditions
 from agentflow.tools.spec import ToolSpec
@@ -81,7 +81,7 @@ def guided_from_document(doc: PdlDocument, inputs: dict[str, Any] | None = None)
         if decl.name in apis:
             continue
         spec = decl.spec
-        conditions: list[Condition] = []
+        conditions: list[ResultCondition] = []
         extra_pre: list[str] = []
         for vc in decl.value_conditions:
             cond = condition_from_expr(vc.expr, api_names)
