@@ -19,7 +19,7 @@ from agentflow.backends.wrappers.ledger import Budget
 from agentflow.cli.executed_report import print_report
 from agentflow.cli.inputs import cli_inputs
 from agentflow.cli.model_flags import model_options
-from agentflow.events import EventSink, JsonlTraceWriter
+from agentflow.events import EventSink, open_trace
 from agentflow.models import BackendChoice
 from agentflow.pdl.document import PdlDocument
 from agentflow.redact import Redactor, secret_env_values
@@ -52,8 +52,8 @@ def run_executed(args: Any, doc: PdlDocument, meta: Mapping[str, Any] | None = N
         return _run_durable(wf, args, inputs, options, dict(meta or {}))
     sinks: list[EventSink] = []
     secret_fields = {f for api in wf.compiled.doc.apis for f in api.spec.secret_fields}
-    writer = JsonlTraceWriter(args.trace, Redactor(secret_env_values(os.environ), secret_fields)) \
-        if getattr(args, "trace", None) else None
+    writer = open_trace(args.trace, Redactor(secret_env_values(os.environ), secret_fields),
+                        append=bool(getattr(args, "trace_append", False))) if getattr(args, "trace", None) else None
     if writer is not None:
         sinks.append(writer)
     try:
@@ -89,7 +89,8 @@ def _run_durable(wf: Any, args: Any, inputs: Mapping[str, Any], options: Mapping
         trace = getattr(args, "trace", None)
         if resume and trace:
             rewrite_trace(trace, store.events(args.run_id))  # drop events of the step the crash cut off
-        writer = JsonlTraceWriter(trace, redactor) if trace else None
+        writer = open_trace(trace, redactor, append=resume or bool(getattr(args, "trace_append", False))) \
+            if trace else None
         try:
             result = asyncio.run(wf.run(inputs, durable=durable, sinks=[writer] if writer else [], **options))
         finally:

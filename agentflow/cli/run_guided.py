@@ -60,7 +60,7 @@ async def run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str])
 
     from agentflow._ids import new_id
     from agentflow.cli.model_flags import model_options
-    from agentflow.events import EventBus, JsonlTraceWriter, secret_learner
+    from agentflow.events import EventBus, open_trace, secret_learner
     from agentflow.guided.run import run_session
     from agentflow.guided.session import SessionConfig
     from agentflow.guided.workflow import guided_from_document
@@ -88,7 +88,8 @@ async def run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str])
         durable = durable_for(args, redactor)
     writer = None
     if args.trace:
-        writer = JsonlTraceWriter(args.trace, redactor)
+        writer = open_trace(args.trace, redactor,
+                            append=bool(getattr(args, "resume", False) or getattr(args, "trace_append", False)))
         sinks.append(writer)
     bus = durable.bus(sinks) if durable else EventBus(args.run_id or new_id("run"), sinks)
     try:

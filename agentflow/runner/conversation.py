@@ -19,7 +19,7 @@ from typing import Any
 from agentflow._ids import new_id
 from agentflow.controllers import RuleClassifier, SessionState, TurnClassifier
 from agentflow.errors import UserError
-from agentflow.events import EventBus, EventSink, JsonlTraceWriter, secret_learner
+from agentflow.events import EventBus, EventSink, open_trace, secret_learner
 from agentflow.guided.classifier import LayeredClassifier, RoleClassifier
 from agentflow.guided.run import SessionResult, run_session
 from agentflow.guided.session import GuidedSession, SaveState, SessionConfig
@@ -117,6 +117,7 @@ class Conversation:
         user: UserChannel | Sequence[str],
         *,
         trace: str | Path | None = None,
+        trace_append: bool = False,
         sinks: Sequence[EventSink] = (),
         run_id: str | None = None,
         models: ModelOptions | RunModels | None = None,
@@ -135,7 +136,7 @@ class Conversation:
         redactor = Redactor(secret_env_values(os.environ), secret_fields)
         all_sinks = [secret_learner(redactor, secret_fields), *sinks]
         if trace is not None:
-            writer = JsonlTraceWriter(trace, redactor)
+            writer = open_trace(trace, redactor, append=trace_append)
             all_sinks.append(writer)
         bus = EventBus(run_id or new_id("run"), all_sinks)
         if getattr(channel, "bus", False) is None:  # a simulated user reports its model calls on the run's bus
