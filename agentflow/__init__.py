@@ -42,7 +42,7 @@ _EXPORTS: dict[str, str] = {
     "ChatResponse": "agentflow.backends.base",
     "ToolCall": "agentflow.backends.base",
     "ToolDef": "agentflow.backends.base",
-    "build_backend": "agentflow.backends.registry",
+    "build_backend": "agentflow.models",
     "ToolSpec": "agentflow.tools.spec",
     "Graph": "agentflow.graph",
     "START": "agentflow.graph",
@@ -65,9 +65,9 @@ _EXPORTS: dict[str, str] = {
     "RoleLibrary": "agentflow.roles",
     "call_role": "agentflow.roles",
     "call_role_sync": "agentflow.roles",
-    "build_stack": "agentflow.backends.wrappers",
+    "build_stack": "agentflow.models",
     "complete_typed": "agentflow.backends.structured",
-    "ModelOptions": "agentflow.runner.models",
+    "ModelOptions": "agentflow.models",
     "open_store": "agentflow.store",
     "run_durable": "agentflow.runner.durable_entry",
     "evaluate": "agentflow.eval.harness",
@@ -158,9 +158,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - static view of the lazy names
     from agentflow.backends.base import Backend, ChatMessage, ChatRequest, ChatResponse, ToolCall, ToolDef
-    from agentflow.backends.registry import build_backend
     from agentflow.backends.structured import complete_typed
-    from agentflow.backends.wrappers import build_stack
     from agentflow.errors import (
         AgentflowError,
         BudgetExceeded,
@@ -192,12 +190,12 @@ if TYPE_CHECKING:  # pragma: no cover - static view of the lazy names
         UserTurn,
         Verdict,
     )
+    from agentflow.models import ModelOptions, build_backend, build_stack
     from agentflow.pdl import PdlDocument, load_pdl
     from agentflow.roles import RoleLibrary, call_role, call_role_sync
     from agentflow.roles.spec import RoleSpec
     from agentflow.runner.conversation import Conversation, Workflow
     from agentflow.runner.durable_entry import run_durable
-    from agentflow.runner.models import ModelOptions
     from agentflow.runner.orchestration import Orchestration
     from agentflow.runner.workflows import load_workflow
     from agentflow.store import open_store

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from agentflow.errors import UserError
 from agentflow.redact import Redactor
 
 __all__ = ["Event", "EventBus", "EventSink", "JsonlTraceWriter", "read_trace", "secret_learner"]
@@ -119,6 +120,25 @@ class JsonlTraceWriter:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+def open_trace(path: str | Path, redactor: Redactor, *, append: bool = False) -> JsonlTraceWriter:
+    """The one way runs open their trace file: always redacted, never silently appended to.
+
+    An existing file is refused unless ``append`` (``--trace-append``; a resumed durable run appends
+    to its own trace after :func:`~agentflow.store.rewrite_trace`), so two runs never mix in one
+    trace by accident; a directory or an unwritable path is a :class:`~agentflow.errors.UserError`.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise UserError(f"--trace {p}: is a directory", hint="give a file path, e.g. --trace run.jsonl")
+    if p.exists() and not append:
+        raise UserError(f"--trace {p}: the file exists; a trace holds one run",
+                        hint="choose a new file, delete it, or pass --trace-append to add this run to it")
+    try:
+        return JsonlTraceWriter(p, redactor)
+    except OSError as exc:
+        raise UserError(f"--trace {p}: cannot write: {exc.strerror or exc}") from None
 
 
 def read_trace(path: str | Path) -> Iterator[dict[str, Any]]:

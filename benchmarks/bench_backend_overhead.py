@@ -44,10 +44,10 @@ from agentflow.backends.wrappers import (
     CostLedger,
     RetryPolicy,
     SqliteCache,
-    build_stack,
     wrap,
 )
 from agentflow.messages import Usage
+from agentflow.models import build_stack
 
 Call = Callable[[int], Awaitable[Any]]
 

@@ -70,7 +70,7 @@ async def _measure(backend: Any, requests: list[Any], rounds: int) -> tuple[floa
 
 
 def run_here(spec: str, max_tokens: int, rounds: int) -> None:
-    from agentflow.backends.registry import build_backend
+    from agentflow.models import build_backend
 
     started = time.perf_counter()
     backend: Any = build_backend(spec)

@@ -41,7 +41,7 @@ from bench_eval import scripted_cases  # noqa: E402
 from agentflow.eval import EvalCase, PipelineConfig, RunnerSpec, SessionPipeline  # noqa: E402
 from agentflow.eval.guided import GuidedRunner  # noqa: E402
 from agentflow.eval.harness import evaluate  # noqa: E402
-from agentflow.runner.models import ModelOptions  # noqa: E402
+from agentflow.models import ModelOptions  # noqa: E402
 
 
 async def _run(cases: list[EvalCase], options: ModelOptions, workers: int) -> tuple[float, list[Any], Any]:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from agentflow.backends.base import Backend, ChatMessage, ChatRequest
-from agentflow.runner.models import ModelOptions, RunModels
+from agentflow.models import ModelOptions, RunModels
 from agentflow.testing import FunctionBackend
 
 

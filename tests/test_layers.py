@@ -18,19 +18,20 @@ LAYERS: dict[str, int] = {
     "events": 2,
     "backends": 3,
     "tools": 3,
-    "testing": 3,
+    "testing": 4,
     "store": 3,
-    "graph": 4,
-    "roles": 5,
-    "controllers": 5,
-    "pdl": 6,
-    "guided": 7,
-    "executed": 7,
-    "runner": 8,
-    "eval": 8,
-    "cli": 9,
-    "__init__": 9,
-    "__main__": 9,
+    "models": 5,
+    "graph": 5,
+    "roles": 6,
+    "controllers": 6,
+    "pdl": 7,
+    "guided": 8,
+    "executed": 8,
+    "runner": 9,
+    "eval": 9,
+    "cli": 10,
+    "__init__": 10,
+    "__main__": 10,
 }
 
 
@@ -180,7 +181,6 @@ def _parent_edges_ok(a: str, b: str) -> bool:
     return b.startswith(a + ".")
 
 
-@pytest.mark.xfail(strict=True, reason="graph/ cycle: being removed on branch h-graph (issue 11)")
 def test_no_module_import_cycles() -> None:
     graph = _runtime_graph()
     pruned = {m: {t for t in ts if not _parent_edges_ok(m, t)} for m, ts in graph.items()}
@@ -188,7 +188,6 @@ def test_no_module_import_cycles() -> None:
     assert not cycles, "import cycles between modules:\n" + "\n".join(" <-> ".join(c) for c in cycles)
 
 
-@pytest.mark.xfail(strict=True, reason="backends <-> testing: being removed on branch h-models (issue 11)")
 def test_no_package_import_cycles() -> None:
     graph = _runtime_graph()
     packages: dict[str, set[str]] = {}

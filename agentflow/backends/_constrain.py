@@ -82,7 +82,7 @@ def _make_processor(grammars: list[Any | None], vocab_size: int, closer: Closer 
     import transformers
     import xgrammar as xgr
 
-    class _RowGrammarProcessor(transformers.LogitsProcessor):  # type: ignore[misc]
+    class _RowGrammarProcessor(transformers.LogitsProcessor):
         """Masks each constrained row's logits to its grammar; unconstrained rows pass through.
 
         ``forced[i]`` tells afterwards whether closing mode changed row ``i``'s choice of a token

@@ -2,7 +2,7 @@
 
 Shared by the ``openai``, ``vllm+http`` and ``litellm`` backends (all speak this format). Pure data
 translation: no SDK import here, so it is cheap to test and reuse. Error mapping lives in
-:mod:`agentflow.backends._openai_errors` because it needs the SDK's exception classes.
+:mod:`agentflow.backends._provider_errors` because it needs the SDK's exception classes.
 """
 
 from __future__ import annotations

@@ -1,38 +1,45 @@
-"""Parse the options part of a provider spec: ``MODEL?key=value&key=value``.
+"""Check the options of a provider spec (``MODEL?key=value&key=value``) and read typed values.
 
 Why a query string: a spec is one shell word (``--backend openai:gpt-4o?base_url=http://...``), and
-URL query syntax is familiar, needs no new quoting rules and keeps the model name first.
+URL query syntax is familiar, needs no new quoting rules and keeps the model name first. The spec is
+split into provider, target and options once, by :func:`agentflow.models.spec.parse_spec`; a provider
+factory receives the target and the options and checks them against its own vocabulary here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qsl
+from urllib.parse import urlencode
 
 from agentflow.errors import UserError
 
-__all__ = ["parse_options", "parse_retry_after", "to_float"]
+__all__ = ["check_options", "parse_retry_after", "spec_text", "to_float"]
 
 
-def parse_options(rest: str, allowed: Collection[str], *, prefix: str) -> tuple[str, dict[str, str]]:
-    """Split ``MODEL?k=v&...`` into the model and its options.
+def spec_text(prefix: str, target: str, options: Mapping[str, str]) -> str:
+    """The spec as a user would write it, for messages: ``openai:gpt-4o?timeout=5``."""
+    query = f"?{urlencode(dict(options))}" if options else ""
+    return f"{prefix}:{target}{query}"
+
+
+def check_options(target: str, options: Mapping[str, str], allowed: Collection[str], *,
+                  prefix: str, needs_model: bool = True) -> dict[str, str]:
+    """The options as a dict, once the model is there and every option is one this provider knows.
 
     Raises:
         UserError: an empty model or an option this provider does not know.
     """
-    model, _, query = rest.partition("?")
-    model = model.strip()
-    if not model:
-        raise UserError(f"backend '{prefix}:{rest}' needs a model", hint=f"use {prefix}:MODEL_NAME")
-    options = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
+    spec = spec_text(prefix, target, options)
+    if needs_model and not target.strip():
+        raise UserError(f"backend '{spec}' needs a model", hint=f"use {prefix}:MODEL_NAME")
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise UserError(
-            f"unknown option {unknown[0]!r} in backend spec '{prefix}:{rest}'",
+            f"unknown option {unknown[0]!r} in backend spec '{spec}'",
             hint=f"options for {prefix}: {', '.join(sorted(allowed))}",
         )
-    return model, options
+    return dict(options)
 
 
 def to_float(options: dict[str, str], key: str, default: float, *, spec: str) -> float:

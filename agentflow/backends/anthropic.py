@@ -7,60 +7,27 @@ agentflow's retry wrapper owns them. Structured output uses tool mode (see ``_an
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from agentflow.backends._anthropic_convert import AnthropicStream, request_kwargs, response_from_dict
 from agentflow.backends._loop_client import LoopBound
-from agentflow.backends._spec_options import parse_options, parse_retry_after, to_float
+from agentflow.backends._provider_errors import map_provider_error
+from agentflow.backends._spec_options import check_options, spec_text, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk
 from agentflow.errors import (
-    AuthError,
-    BackendError,
-    BadRequest,
-    ContextWindowExceeded,
-    RateLimited,
     ServerError,
-    Timeout,
     UserError,
 )
 
 __all__ = ["AnthropicBackend", "from_spec", "map_anthropic_error"]
 
 _OPTIONS = ("base_url", "timeout", "max_tokens", "api_key_env")
-_CONTEXT_CODES = frozenset({"prompt_too_long", "context_window_exceeded", "context_length_exceeded"})
 
 
 def map_anthropic_error(exc: BaseException, provider: str) -> BaseException:
-    """The agentflow error for an ``anthropic`` SDK exception (by class, status and error code)."""
-    import anthropic
-
-    if isinstance(exc, BackendError):
-        return exc
-    status = getattr(exc, "status_code", None)
-    text = f"{provider}: {type(exc).__name__}: {exc}"
-    if isinstance(exc, anthropic.APITimeoutError):
-        return Timeout(text, provider=provider)
-    if isinstance(exc, anthropic.APIConnectionError):
-        return ServerError(text, provider=provider)
-    if isinstance(exc, anthropic.RateLimitError):
-        retry_after = parse_retry_after(getattr(getattr(exc, "response", None), "headers", None))
-        return RateLimited(text, provider=provider, status=status, retry_after=retry_after)
-    if isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
-        return AuthError(text, provider=provider, status=status)
-    if isinstance(exc, anthropic.APIStatusError):
-        code = getattr(exc, "error_code", None)
-        if status == 413 or code in _CONTEXT_CODES:
-            return ContextWindowExceeded(text, provider=provider, status=status)
-        if status == 408:
-            return Timeout(text, provider=provider, status=status)
-        if status is not None and status >= 500:
-            return ServerError(text, provider=provider, status=status)
-        return BadRequest(text, provider=provider, status=status)
-    if isinstance(exc, anthropic.APIResponseValidationError | json.JSONDecodeError):
-        return ServerError(f"{provider}: invalid response: {exc}", provider=provider)
-    return exc
+    """The agentflow error for an ``anthropic`` SDK exception (the shared ladder of ``_provider_errors``)."""
+    return map_provider_error(exc, provider, "anthropic")
 
 
 class AnthropicBackend:
@@ -142,10 +109,10 @@ class AnthropicBackend:
         await self._clients.aclose()
 
 
-def from_spec(rest: str, environ: Mapping[str, str]) -> AnthropicBackend:
-    """Build from ``MODEL[?options]`` (see the module docstring)."""
-    spec = f"anthropic:{rest}"
-    model, options = parse_options(rest, _OPTIONS, prefix="anthropic")
+def from_spec(model: str, given: Mapping[str, str], environ: Mapping[str, str]) -> AnthropicBackend:
+    """Build from a spec's model and options (see the module docstring)."""
+    spec = spec_text("anthropic", model, given)
+    options = check_options(model, given, _OPTIONS, prefix="anthropic")
     key_var = options.get("api_key_env") or "ANTHROPIC_API_KEY"
     api_key = environ.get(key_var, "")
     if not api_key:

@@ -24,7 +24,7 @@ from typing import Any
 from agentflow.backends import _chat_format as fmt
 from agentflow.backends._closing import closing_reserve
 from agentflow.backends._hf_generate import GenJob, GenResult, generate_batch, stop_token_ids
-from agentflow.backends._spec_options import parse_options, to_float
+from agentflow.backends._spec_options import check_options, spec_text, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk, stream_via_complete
 from agentflow.backends.batching import MicroBatcher
 from agentflow.errors import BackendError, BadRequest, ContextWindowExceeded, UserError
@@ -246,7 +246,7 @@ def build_hf_backend(
     return HFBackend(model, tokenizer, name=name, repetition_penalty=penalty, **backend_options(options, spec))
 
 
-def from_spec(rest: str, environ: Mapping[str, str]) -> HFBackend:
+def from_spec(model_ref: str, given: Mapping[str, str], environ: Mapping[str, str]) -> HFBackend:
     """``hf:MODEL_OR_PATH[?options]`` -> :class:`HFBackend`."""
-    model_ref, options = parse_options(rest, HF_OPTIONS, prefix="hf")
-    return build_hf_backend(model_ref, options, name=f"hf:{model_ref}", spec=f"hf:{rest}")
+    options = check_options(model_ref, given, HF_OPTIONS, prefix="hf")
+    return build_hf_backend(model_ref, options, name=f"hf:{model_ref}", spec=spec_text("hf", model_ref, given))

@@ -18,8 +18,8 @@ from typing import Any
 
 from agentflow.backends._loop_client import LoopBound
 from agentflow.backends._openai_convert import StreamAccumulator, request_kwargs, response_from_dict, wire_names
-from agentflow.backends._openai_errors import map_openai_error
-from agentflow.backends._spec_options import parse_options, to_float
+from agentflow.backends._provider_errors import map_provider_error
+from agentflow.backends._spec_options import check_options, spec_text, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk
 
 __all__ = ["LiteLLMBackend", "from_spec"]
@@ -73,7 +73,7 @@ class LiteLLMBackend:
         return kwargs
 
     def _mapped(self, exc: Exception) -> BaseException:
-        return map_openai_error(exc, self.name)
+        return map_provider_error(exc, self.name, "openai")
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         """One completion through LiteLLM; failures raise :mod:`agentflow.errors` classes."""
@@ -118,15 +118,15 @@ class LiteLLMBackend:
         await self._loop_guard.aclose()
 
 
-def from_spec(rest: str, environ: Mapping[str, str]) -> LiteLLMBackend:
-    """Build from ``MODEL[?options]`` (see the module docstring)."""
-    model, options = parse_options(rest, _OPTIONS, prefix="litellm")
+def from_spec(model: str, given: Mapping[str, str], environ: Mapping[str, str]) -> LiteLLMBackend:
+    """Build from a spec's model and options (see the module docstring)."""
+    options = check_options(model, given, _OPTIONS, prefix="litellm")
     key_var = options.get("api_key_env")
     return LiteLLMBackend(
         model,
         api_base=options.get("api_base") or None,
         api_key=environ.get(key_var) if key_var else None,
-        timeout=to_float(options, "timeout", 60.0, spec=f"litellm:{rest}"),
+        timeout=to_float(options, "timeout", 60.0, spec=spec_text("litellm", model, given)),
     )
 
 

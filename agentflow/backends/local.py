@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from agentflow.backends._spec_options import parse_options
+from agentflow.backends._spec_options import check_options, spec_text
 from agentflow.backends.hf import HF_OPTIONS, HFBackend, build_hf_backend, require_local_extra
 from agentflow.errors import UserError
 
@@ -126,16 +126,15 @@ def ensure_local_model(environ: Mapping[str, str], *, module: str = _MODULE, qui
 LOCAL_REPETITION_PENALTY = 1.15
 
 
-def from_spec(rest: str, environ: Mapping[str, str]) -> HFBackend:
+def from_spec(name: str, given: Mapping[str, str], environ: Mapping[str, str]) -> HFBackend:
     """``local[:?options]`` -> an :class:`~agentflow.backends.hf.HFBackend` serving SmolLM2."""
-    name, _, query = rest.partition("?")
     if name.strip() not in ("", "smollm2"):
         raise UserError(f"unknown local model {name!r}", hint="use `local` (SmolLM2) or hf:PATH for another model")
-    _, options = parse_options(f"smollm2?{query}" if query else "smollm2", HF_OPTIONS, prefix="local")
+    options = check_options(name, given, HF_OPTIONS, prefix="local", needs_model=False)
     require_local_extra("local")  # before converting, which needs torch too
     override = environ.get("AGENTFLOW_LOCAL_MODEL")
     path = Path(override).expanduser() if override else ensure_local_model(environ)
     # SmolLM2-135M repeats a phrase inside a JSON string until the token limit cuts it; a mild penalty
     # (overridable: local:?repetition_penalty=1.0) lets constrained outputs close.
-    return build_hf_backend(str(path), options, name="local", spec=f"local:{rest}",
+    return build_hf_backend(str(path), options, name="local", spec=spec_text("local", name, given),
                             repetition_penalty=LOCAL_REPETITION_PENALTY)

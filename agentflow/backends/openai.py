@@ -19,8 +19,8 @@ from agentflow.backends._openai_convert import (
     response_from_dict,
     wire_names,
 )
-from agentflow.backends._openai_errors import map_openai_error
-from agentflow.backends._spec_options import parse_options, to_float
+from agentflow.backends._provider_errors import map_provider_error
+from agentflow.backends._spec_options import check_options, spec_text, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk
 from agentflow.errors import UserError
 
@@ -82,7 +82,7 @@ class OpenAIBackend:
             result = await client.chat.completions.create(**self._kwargs(request, stream=False))
             data = result.model_dump() if hasattr(result, "model_dump") else result
         except Exception as exc:
-            mapped = map_openai_error(exc, self.name)
+            mapped = map_provider_error(exc, self.name, "openai")
             if mapped is exc:
                 raise
             raise mapped from exc
@@ -108,7 +108,7 @@ class OpenAIBackend:
                     if piece is not None:
                         yield piece
             except Exception as exc:
-                mapped = map_openai_error(exc, self.name)
+                mapped = map_provider_error(exc, self.name, "openai")
                 if mapped is exc:
                     raise
                 raise mapped from exc
@@ -122,10 +122,10 @@ class OpenAIBackend:
         await self._clients.aclose()
 
 
-def from_spec(rest: str, environ: Mapping[str, str]) -> OpenAIBackend:
-    """Build from ``MODEL[?options]`` (see the module docstring)."""
-    spec = f"openai:{rest}"
-    model, options = parse_options(rest, _OPTIONS, prefix="openai")
+def from_spec(model: str, given: Mapping[str, str], environ: Mapping[str, str]) -> OpenAIBackend:
+    """Build from a spec's model and options (see the module docstring)."""
+    spec = spec_text("openai", model, given)
+    options = check_options(model, given, _OPTIONS, prefix="openai")
     base_url = options.get("base_url") or environ.get("OPENAI_BASE_URL") or None
     key_var = options.get("api_key_env") or "OPENAI_API_KEY"
     api_key = environ.get(key_var, "")

@@ -1,26 +1,32 @@
-"""Dollar prices per model, which the user can extend, for the cost ledger.
+"""Dollar prices per model for the cost ledger: litellm's bundled cost map, under the user's own table.
 
-Hosted models are priced per million input / output (and cached input) tokens; local models by compute
-time (``per_compute_hour``: what an hour of the machine costs you — 0 by default, so local runs report
-their compute seconds and cost nothing until you say what the machine costs).
+Hosted models are priced per million input / output (and cached input) tokens, from the cost map that
+the installed litellm ships (:mod:`agentflow.backends._cost_map`, read as JSON, litellm is never
+imported) — not from a hand-kept list. Local models are priced by compute time (``per_compute_hour``:
+what an hour of the machine costs you — 0 by default, so local runs report their compute seconds and
+cost nothing until you say what the machine costs).
 
-Keys are ``fnmatch`` patterns over ``provider:model`` (``openai:gpt-4o-mini*``, ``hf:*``); the longest
-matching pattern wins, so ``gpt-4o-mini`` is not priced as ``gpt-4o``. The bundled prices are the
-providers' list prices when this was written — override them with your own table.
+A user table (``--prices FILE``, :meth:`PriceTable.from_file`) has ``fnmatch`` patterns over
+``provider:model`` (``openai:my-ft-*``, ``hf:*``) as keys and wins over the cost map; among patterns the
+longest match wins. Lookup order: the user's patterns, then local providers (free), then the cost map
+by model name (``gpt-4o-mini``, ``openai/gpt-4o-mini``, the reported dated name, the name without a
+date suffix).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from agentflow.backends._cost_map import load_cost_map
 from agentflow.errors import Location, UserError
 from agentflow.messages import Usage
 
-__all__ = ["DEFAULT_PRICES", "LOCAL_PROVIDERS", "Price", "PriceTable", "is_local"]
+__all__ = ["LOCAL_PROVIDERS", "Price", "PriceTable", "is_local"]
 
 LOCAL_PROVIDERS = frozenset({"hf", "local", "vllm"})
 """Backend name prefixes that run on your own machine (priced by compute time). ``vllm+http`` servers
@@ -50,45 +56,30 @@ class Price:
         return tokens + self.per_compute_hour * compute_s / 3600.0
 
 
-DEFAULT_PRICES: dict[str, Price] = {
-    "openai:gpt-4o*": Price(2.50, 10.00, 1.25),
-    "openai:gpt-4o-mini*": Price(0.15, 0.60, 0.075),
-    "openai:gpt-4.1*": Price(2.00, 8.00, 0.50),
-    "openai:gpt-4.1-mini*": Price(0.40, 1.60, 0.10),
-    "openai:gpt-4.1-nano*": Price(0.10, 0.40, 0.025),
-    "openai:o3-mini*": Price(1.10, 4.40, 0.55),
-    "openai:o4-mini*": Price(1.10, 4.40, 0.275),
-    "anthropic:claude-3-5-haiku*": Price(0.80, 4.00, 0.08),
-    "anthropic:claude-3-haiku*": Price(0.25, 1.25, 0.03),
-    "anthropic:claude-3-5-sonnet*": Price(3.00, 15.00, 0.30),
-    "anthropic:claude-3-7-sonnet*": Price(3.00, 15.00, 0.30),
-    "anthropic:claude-sonnet-4*": Price(3.00, 15.00, 0.30),
-    "anthropic:claude-haiku-4*": Price(1.00, 5.00, 0.10),
-    "anthropic:claude-opus-4*": Price(15.00, 75.00, 1.50),
-    "anthropic:claude-opus-4-5*": Price(5.00, 25.00, 0.50),
-    "hf:*": Price(),
-    "local*": Price(),
-    "vllm:*": Price(),
-}
+_LOCAL_PATTERNS: dict[str, Price] = {"hf:*": Price(), "local*": Price(), "vllm:*": Price()}
+_DATE = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8})$")
 
 
 class PriceTable:
     """Looks up a :class:`Price` for a backend/model. Immutable: :meth:`extend` returns a new table.
 
     Args:
-        prices: pattern -> price; merged over the defaults unless ``include_defaults`` is false.
-        include_defaults: start from :data:`DEFAULT_PRICES`.
+        prices: the user's patterns -> prices (they win over the defaults).
+        include_defaults: also price local providers (free) and everything in litellm's cost map.
+        cost_map: the cost map to use (default: the installed litellm's), e.g. for tests.
     """
 
-    def __init__(self, prices: Mapping[str, Price] | None = None, *, include_defaults: bool = True) -> None:
-        self._prices: dict[str, Price] = dict(DEFAULT_PRICES) if include_defaults else {}
-        self._prices.update(prices or {})
+    def __init__(self, prices: Mapping[str, Price] | None = None, *, include_defaults: bool = True,
+                 cost_map: Mapping[str, tuple[float, float, float | None]] | None = None) -> None:
+        self._prices: dict[str, Price] = dict(prices or {})
+        self._defaults = include_defaults
+        self._cost_map = cost_map
         self._memo: dict[tuple[str, str], Price | None] = {}  # the table is immutable: lookups can be kept
 
     def extend(self, prices: Mapping[str, Price | Mapping[str, float]]) -> PriceTable:
         """A new table with these prices added (dicts use :class:`Price` field names or short keys)."""
         merged = {k: v if isinstance(v, Price) else _price(v, k) for k, v in prices.items()}
-        return PriceTable({**self._prices, **merged}, include_defaults=False)
+        return PriceTable({**self._prices, **merged}, include_defaults=self._defaults, cost_map=self._cost_map)
 
     @classmethod
     def from_file(cls, path: str | Path) -> PriceTable:
@@ -109,29 +100,55 @@ class PriceTable:
     def lookup(self, backend_name: str, model: str = "") -> Price | None:
         """The price for a backend (``openai:gpt-4o``) or the model it reported; ``None`` if unknown."""
         memo_key = (backend_name, model)
-        if memo_key in self._memo:
-            return self._memo[memo_key]
-        candidates = [backend_name]
-        provider = backend_name.partition(":")[0]
-        if model:
-            candidates.append(f"{provider}:{model}")
+        if memo_key not in self._memo:
+            self._memo[memo_key] = self._find(backend_name, model)
+        return self._memo[memo_key]
+
+    def _find(self, backend_name: str, model: str) -> Price | None:
+        provider, _, spec_model = backend_name.partition(":")
+        spec_model = spec_model.partition("?")[0]
+        candidates = [backend_name, *([f"{provider}:{model}"] if model else [])]
         for name in list(candidates):  # litellm:openai/gpt-4o is priced like openai:gpt-4o
             _, _, rest = name.partition(":")
             if "/" in rest:
                 head, _, tail = rest.partition("/")
                 candidates.append(f"{head}:{tail}")
-        best: tuple[int, Price] | None = None
-        for pattern, price in self._prices.items():
-            if any(fnmatchcase(c, pattern) for c in candidates) and (best is None or len(pattern) > best[0]):
-                best = (len(pattern), price)
-        found = best[1] if best else None
-        self._memo[memo_key] = found
-        return found
+        found = _best(self._prices, candidates)
+        if found is not None or not self._defaults:
+            return found
+        local = _best(_LOCAL_PATTERNS, candidates)
+        if local is not None:
+            return local
+        table = self._cost_map if self._cost_map is not None else load_cost_map()
+        for name in (model, spec_model):
+            for key in _map_keys(name, provider):
+                if key in table:
+                    inp, out, cached = table[key]
+                    return Price(inp, out, cached)
+        return None
 
     def cost(self, backend_name: str, usage: Usage, *, model: str = "", compute_s: float = 0.0) -> float:
         """Dollars for one call (0.0 when the model is not in the table)."""
         price = self.lookup(backend_name, model)
         return price.cost(usage, compute_s) if price else 0.0
+
+
+def _best(patterns: Mapping[str, Price], candidates: list[str]) -> Price | None:
+    best: tuple[int, Price] | None = None
+    for pattern, price in patterns.items():
+        if any(fnmatchcase(c, pattern) for c in candidates) and (best is None or len(pattern) > best[0]):
+            best = (len(pattern), price)
+    return best[1] if best else None
+
+
+def _map_keys(name: str, provider: str) -> list[str]:
+    """Cost-map keys to try for a model name: as is, with/without the provider, without a date."""
+    if not name:
+        return []
+    tail = name.partition("/")[2] if "/" in name else ""
+    keys = [name, f"{provider}/{name}", tail]
+    keys += [_DATE.sub("", k) for k in keys if k and _DATE.search(k)]
+    return [k for k in keys if k]
 
 
 def _price(value: Mapping[str, float], key: str) -> Price:
@@ -148,4 +165,4 @@ def _price(value: Mapping[str, float], key: str) -> Price:
         if isinstance(amount, bool) or not isinstance(amount, int | float) or not 0 <= amount <= 1e300:
             raise UserError(f"price field {name!r} for {key!r} must be a number >= 0, not {amount!r}", hint=hint)
         fields[field] = float(amount)
-    return Price(**fields)  # type: ignore[arg-type]
+    return Price(**fields)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentflow.backends import _chat_format as fmt
-from agentflow.backends._spec_options import parse_options, to_float
+from agentflow.backends._spec_options import check_options, spec_text, to_float
 from agentflow.backends.base import ChatRequest, ChatResponse, StreamChunk, stream_via_complete
 from agentflow.backends.batching import MicroBatcher
 from agentflow.backends.hf import backend_options
@@ -155,10 +155,10 @@ def load_vllm(model: str, *, dtype: str = "auto", max_model_len: int | None = No
     return LLM(**kwargs)
 
 
-def from_spec(rest: str, environ: Mapping[str, str]) -> VLLMBackend:
+def from_spec(model_ref: str, given: Mapping[str, str], environ: Mapping[str, str]) -> VLLMBackend:
     """``vllm:MODEL_OR_PATH[?options]`` (``vllm:local`` = the bundled SmolLM2) -> :class:`VLLMBackend`."""
-    spec = f"vllm:{rest}"
-    model_ref, options = parse_options(rest, _OPTIONS, prefix="vllm")
+    spec = spec_text("vllm", model_ref, given)
+    options = check_options(model_ref, given, _OPTIONS, prefix="vllm")
     try:
         import vllm  # noqa: F401
     except ImportError:

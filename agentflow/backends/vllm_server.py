@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from agentflow.backends._spec_options import parse_options, to_float
+from agentflow.backends._spec_options import check_options, spec_text, to_float
 from agentflow.backends.openai import OpenAIBackend
 from agentflow.errors import UserError
 
@@ -37,12 +37,14 @@ def parse_server_spec(rest: str, *, scheme: str = "http") -> tuple[str, str]:
     return f"{scheme}://{match['host']}{port}{path}", match["model"]
 
 
-def from_spec(rest: str, environ: Mapping[str, str], *, scheme: str = "http") -> OpenAIBackend:
-    """Build from the part after ``vllm+http:`` (``scheme`` is ``https`` for ``vllm+https:``)."""
+def from_spec(target: str, given: Mapping[str, str], environ: Mapping[str, str], *,
+              scheme: str = "http") -> OpenAIBackend:
+    """Build from the target after ``vllm+http:`` (``//HOST:PORT[/v1]:MODEL``) and the spec's options
+    (``scheme`` is ``https`` for ``vllm+https:``)."""
     chosen = scheme
-    base_url, model_part = parse_server_spec(rest, scheme=chosen)
-    spec = f"vllm+{chosen}:{rest}"
-    model, options = parse_options(model_part, _OPTIONS, prefix="vllm+" + chosen)
+    base_url, model = parse_server_spec(target, scheme=chosen)
+    spec = spec_text(f"vllm+{chosen}", target, given)
+    options = check_options(model, given, _OPTIONS, prefix="vllm+" + chosen)
     structured = options.get("structured", "structured_outputs")
     if structured not in ("json_schema", "structured_outputs", "guided_json"):
         raise UserError(f"option structured={structured!r} in {spec!r} is not known",
@@ -59,6 +61,6 @@ def from_spec(rest: str, environ: Mapping[str, str], *, scheme: str = "http") ->
     )
 
 
-def from_spec_https(rest: str, environ: Mapping[str, str]) -> OpenAIBackend:
-    """Build from the part after ``vllm+https:``."""
-    return from_spec(rest, environ, scheme="https")
+def from_spec_https(target: str, given: Mapping[str, str], environ: Mapping[str, str]) -> OpenAIBackend:
+    """Build from the target after ``vllm+https:`` and the spec's options."""
+    return from_spec(target, given, environ, scheme="https")

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from agentflow.cli.model_flags import add_model_flags
+from agentflow.cli.model_flags import add_model_flags, model_options
 from agentflow.errors import UserError
 
 __all__ = ["register"]
@@ -61,9 +61,8 @@ _PATHS = ("cache", "record", "replay", "prices")
 
 def _model_options(args: argparse.Namespace) -> dict[str, Any]:
     """The model flags as plain data for the runner (and Ray actors): absolute paths, files checked now."""
-    from agentflow.runner.models import ModelOptions
 
-    options = ModelOptions.from_args(args).to_dict()
+    options = model_options(args).to_dict()
     for key in _PATHS:
         if options[key] is not None:
             options[key] = str(Path(options[key]).resolve())
@@ -138,10 +137,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _judge_backend(specs: list[str]) -> str:
     """The model judge's backend: ``--backend judge=SPEC``, else the default ``--backend``, else ``test``."""
-    from agentflow.backends.registry import parse_backend_args
+    from agentflow.models import BackendChoice
 
-    plan = parse_backend_args(specs)
-    return plan.per_role.get("judge") or plan.default or "test"
+    entry = BackendChoice.parse(specs).entry_for("judge")
+    return str(entry) if entry is not None else "test"
 
 
 class _Progress:

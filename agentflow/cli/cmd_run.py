@@ -34,7 +34,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--inputs", metavar="FILE.json", help="inputs as one JSON object (--input items override)")
     p.add_argument("--example", action="store_true",
                    help="use the workflow's example inputs (examples/NAME.json beside it; --input overrides)")
-    p.add_argument("--trace", metavar="TRACE.jsonl", help="write every event as one JSON line")
+    p.add_argument("--trace", metavar="TRACE.jsonl",
+                   help="write every event as one redacted JSON line (a new file: an existing one is refused)")
+    p.add_argument("--trace-append", action="store_true", help="add this run's events to an existing --trace file")
     p.add_argument("--store", metavar="DB", help="durable run store (SQLite path or postgresql:// URL)")
     p.add_argument("--run-id", metavar="ID", help="name of the run (for resume)")
     p.add_argument("--require-approval", action="append", default=[], metavar="API",

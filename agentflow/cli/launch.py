@@ -22,7 +22,7 @@ __all__ = ["launch"]
 
 def launch(args: argparse.Namespace) -> int:
     """Run (or, with ``args.resume``, continue) the workflow ``args.file`` as ``agentflow run`` does."""
-    from agentflow.pdl import load_pdl  # type: ignore[attr-defined]
+    from agentflow.pdl import load_pdl
 
     if args.max_turns < 1:
         raise UserError("--max-turns must be at least 1")

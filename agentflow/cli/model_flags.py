@@ -4,12 +4,30 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["add_model_flags"]
+if TYPE_CHECKING:
+    from agentflow.models import ModelOptions
+
+__all__ = ["add_model_flags", "model_options"]
+
+
+def model_options(args: Any) -> ModelOptions:
+    """The options from an ``agentflow run`` / ``eval`` namespace (a missing attribute: its default, e.g.
+    a namespace rebuilt by ``agentflow resume`` from an older run)."""
+    from agentflow.models import ModelOptions
+
+    def get(name: str) -> Any:
+        return getattr(args, name, None)
+
+    return ModelOptions(retries=get("retries"), fallback=tuple(get("fallback") or ()), cache=get("cache"),
+                        record=get("record"), replay=get("replay"), max_tokens=get("max_tokens"),
+                        max_cost_usd=get("max_cost"), max_calls=get("max_calls"), max_seconds=get("timeout"),
+                        prices=get("prices"))
 
 
 def add_model_flags(p: argparse.ArgumentParser, scope: str = "run") -> None:
-    """The run-level model flags (agentflow.runner.models.ModelOptions), shared by both modes.
+    """The run-level model flags (agentflow.models.ModelOptions), shared by both modes.
 
     ``scope`` names what a budget limits in the help texts (``agentflow eval``: each ``session``).
     """

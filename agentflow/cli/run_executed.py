@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from agentflow._ids import new_id
-from agentflow.backends.registry import parse_backend_args
+from agentflow.backends.wrappers.ledger import Budget
 from agentflow.cli.executed_report import print_report
 from agentflow.cli.inputs import cli_inputs
-from agentflow.events import EventSink, JsonlTraceWriter
-from agentflow.executed import Budgets
+from agentflow.cli.model_flags import model_options
+from agentflow.events import EventSink, open_trace
+from agentflow.models import BackendChoice
 from agentflow.pdl.document import PdlDocument
 from agentflow.redact import Redactor, secret_env_values
 from agentflow.runner.durable_executed import DurableExecution
-from agentflow.runner.models import ModelOptions
 from agentflow.runner.orchestration import load_orchestration
 from agentflow.store import Sealer, open_store, rewrite_trace
 
@@ -40,18 +40,20 @@ def run_executed(args: Any, doc: PdlDocument, meta: Mapping[str, Any] | None = N
     dirs = getattr(args, "roles_dir", None) or getattr(args, "roles", None) or ()
     wf = load_orchestration(doc.path, doc=doc, tools=getattr(args, "tools", None),
                        roles=[dirs] if isinstance(dirs, str) else dirs)
-    plan = parse_backend_args(list(getattr(args, "backend", None) or []))
+    # parsed once, here at the edge; a ROLE=SPEC naming no role of this workflow is a typo, not a no-op
+    plan = BackendChoice.parse(list(getattr(args, "backend", None) or []))
+    plan.check_roles(wf.compiled.program.roles)
     # tokens, cost and calls are one run budget enforced by the model stacks (RunModels); the time
     # limit also bounds the whole graph (tools included)
-    budgets = Budgets(timeout_s=getattr(args, "timeout", None))
+    budgets = Budget(max_seconds=getattr(args, "timeout", None))
     inputs = cli_inputs(args, doc.path)
-    options = {"backend": plan, "budgets": budgets, "models": ModelOptions.from_args(args)}
+    options = {"backend": plan, "budgets": budgets, "models": model_options(args)}
     if getattr(args, "store", None):
         return _run_durable(wf, args, inputs, options, dict(meta or {}))
     sinks: list[EventSink] = []
     secret_fields = {f for api in wf.compiled.doc.apis for f in api.spec.secret_fields}
-    writer = JsonlTraceWriter(args.trace, Redactor(secret_env_values(os.environ), secret_fields)) \
-        if getattr(args, "trace", None) else None
+    writer = open_trace(args.trace, Redactor(secret_env_values(os.environ), secret_fields),
+                        append=bool(getattr(args, "trace_append", False))) if getattr(args, "trace", None) else None
     if writer is not None:
         sinks.append(writer)
     try:
@@ -87,7 +89,8 @@ def _run_durable(wf: Any, args: Any, inputs: Mapping[str, Any], options: Mapping
         trace = getattr(args, "trace", None)
         if resume and trace:
             rewrite_trace(trace, store.events(args.run_id))  # drop events of the step the crash cut off
-        writer = JsonlTraceWriter(trace, redactor) if trace else None
+        writer = open_trace(trace, redactor, append=resume or bool(getattr(args, "trace_append", False))) \
+            if trace else None
         try:
             result = asyncio.run(wf.run(inputs, durable=durable, sinks=[writer] if writer else [], **options))
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ def _oow_schedule(values: list[str]) -> dict[int, str]:
     return schedule
 
 
-def _user_channel(args: argparse.Namespace, backends: dict[str, Any], bus: Any, console: Console) -> UserChannel:
+def _user_channel(args: argparse.Namespace, backends: Mapping[str, Any], bus: Any, console: Console) -> UserChannel:
     from agentflow.guided.users import ScriptedUser, SimulatedUser, StreamUser, load_profile, load_user_script
 
     kind, _, rest = str(args.user).partition(":")
@@ -58,20 +59,22 @@ async def run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str])
     from rich.console import Console
 
     from agentflow._ids import new_id
-    from agentflow.events import EventBus, JsonlTraceWriter, secret_learner
+    from agentflow.cli.model_flags import model_options
+    from agentflow.events import EventBus, open_trace, secret_learner
     from agentflow.guided.run import run_session
     from agentflow.guided.session import SessionConfig
     from agentflow.guided.workflow import guided_from_document
+    from agentflow.models import BackendChoice, RunModels
     from agentflow.redact import Redactor, secret_env_values
-    from agentflow.runner.conversation import Workflow, resolve_backends
-    from agentflow.runner.models import ModelOptions, RunModels
+    from agentflow.runner.conversation import ROLES, Workflow
 
     console = Console(highlight=False, soft_wrap=True)
     workflow = Workflow(guided_from_document(doc, inputs))
     secret_fields = {f for t in workflow.guided.tools for f in t.secret_fields}
     redactor = Redactor(secret_env_values(os.environ), secret_fields)
-    models = RunModels(ModelOptions.from_args(args), base_dir=Path.cwd(), redactor=redactor)
-    backends = resolve_backends(list(args.backend), models=models)
+    models = RunModels(model_options(args), base_dir=Path.cwd(), redactor=redactor)
+    # the one resolution of this run: the spec strings are parsed here, at the edge, and never again
+    backends = models.resolve(BackendChoice.parse(list(args.backend)), ROLES, speaker="agent", strict=True)
     # the learner comes first: a secret value seen in a tool result is hidden in every later event
     sinks: list[Any] = [secret_learner(redactor, secret_fields)]
     if not args.quiet:
@@ -85,7 +88,8 @@ async def run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str])
         durable = durable_for(args, redactor)
     writer = None
     if args.trace:
-        writer = JsonlTraceWriter(args.trace, redactor)
+        writer = open_trace(args.trace, redactor,
+                            append=bool(getattr(args, "resume", False) or getattr(args, "trace_append", False)))
         sinks.append(writer)
     bus = durable.bus(sinks) if durable else EventBus(args.run_id or new_id("run"), sinks)
     try:

@@ -12,7 +12,7 @@ from agentflow.controllers.chain import ChainResult, ControllerChain, default_co
 from agentflow.controllers.classify import Classification, RuleClassifier, TurnClassifier
 from agentflow.controllers.decision import Allow, Controller, Decision, Deny, Rewrite
 from agentflow.controllers.policies import PolicyOutcome, choose_policy, plan_policy
-from agentflow.controllers.rules import AnswerRule, ApiRule, ClaimRule, Condition, SlotRule, WorkflowRules
+from agentflow.controllers.rules import AnswerRule, ApiRule, ClaimRule, ResultCondition, SlotRule, WorkflowRules
 from agentflow.controllers.state import CallRecord, Counters, HistoryItem, Proposal, SessionState
 from agentflow.controllers.taxonomy import IN_WORKFLOW, OOW_TAXONOMY, OUT_OF_SCOPE
 
@@ -31,7 +31,6 @@ __all__ = [
     "ChainResult",
     "ClaimRule",
     "Classification",
-    "Condition",
     "Controller",
     "ControllerChain",
     "Counters",
@@ -42,6 +41,7 @@ __all__ = [
     "PolicyOutcome",
     "Precondition",
     "Proposal",
+    "ResultCondition",
     "Rewrite",
     "RuleClassifier",
     "SessionState",

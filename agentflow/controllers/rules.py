@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AnswerRule", "ApiRule", "ClaimRule", "Condition", "SlotRule", "WorkflowRules", "norm_value"]
+__all__ = ["AnswerRule", "ApiRule", "ClaimRule", "ResultCondition", "SlotRule", "WorkflowRules", "norm_value"]
 
 _CFG = ConfigDict(frozen=True, extra="forbid")
 
@@ -29,7 +29,7 @@ def norm_value(value: Any) -> str:
     return str(value).strip().strip("'\"").lower()
 
 
-class Condition(BaseModel):
+class ResultCondition(BaseModel):
     """A value condition on an earlier API result, e.g. ``checkAvailability.is_air == "true"``."""
 
     model_config = _CFG
@@ -87,7 +87,7 @@ class ApiRule(BaseModel):
     name: str
     description: str = ""
     preconditions: tuple[str, ...] = ()
-    conditions: tuple[Condition, ...] = ()
+    conditions: tuple[ResultCondition, ...] = ()
     parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
     returns: tuple[str, ...] = ()
     repeatable: bool = False
@@ -107,7 +107,7 @@ class AnswerRule(BaseModel):
     name: str
     description: str = ""
     preconditions: tuple[str, ...] = ()
-    conditions: tuple[Condition, ...] = ()
+    conditions: tuple[ResultCondition, ...] = ()
 
 
 class ClaimRule(BaseModel):
@@ -121,7 +121,7 @@ class ClaimRule(BaseModel):
 
     pattern: str
     requires: tuple[str, ...]
-    conditions: tuple[Condition, ...] = ()
+    conditions: tuple[ResultCondition, ...] = ()
     negation: str = (
         r"\b(not|no|un\w+|fail\w*|cannot|can't|couldn't|unable|sorry|if|once|after|will|would)\b|未|失败|无法|不"
     )

@@ -6,7 +6,7 @@ simulated or scripted users, judge and audit each, and write a JSON and an HTML 
 
 from agentflow.eval.dataset import EvalCase, RefTurn, UserSpec, dump_dataset, load_dataset
 from agentflow.eval.importers import import_fixed_queries, import_path, import_workflows
-from agentflow.eval.judge import BackendJudge, RuleJudge, Verdict
+from agentflow.eval.judge import BackendJudge, RuleJudge, SessionVerdict
 from agentflow.eval.oow import OowSlot, balanced_schedule
 from agentflow.eval.outcome import RunnerSpec, SessionOutcome, SessionRunner
 from agentflow.eval.pipeline import PipelineConfig, SessionPipeline
@@ -27,9 +27,9 @@ __all__ = [
     "SessionPipeline",
     "SessionRecord",
     "SessionRunner",
+    "SessionVerdict",
     "Summary",
     "UserSpec",
-    "Verdict",
     "balanced_schedule",
     "dump_dataset",
     "import_fixed_queries",

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from agentflow.backends.base import Backend
-from agentflow.backends.registry import parse_backend_args
 from agentflow.errors import AgentflowError, BudgetExceeded, UserError
 from agentflow.eval.dataset import EvalCase
 from agentflow.eval.outcome import SessionOutcome
 from agentflow.eval.session_models import ModelsArg, session_models
 from agentflow.events import Event
-from agentflow.runner.orchestration import BackendArg, Orchestration, load_orchestration
+from agentflow.models import BackendArg, BackendChoice
+from agentflow.runner.orchestration import Orchestration, load_orchestration
 
 __all__ = ["DRAFT_KINDS", "ExecutedRunner", "drafts_of", "executed_runner"]
 
@@ -55,7 +55,7 @@ class ExecutedRunner:
         base_dir: where relative script paths in backend specs are resolved.
         cache: a SQLite file caching every model answer (a re-run of the same cases costs nothing);
             the same as ``models=ModelOptions(cache=...)``.
-        models: the model flags of ``agentflow run`` (:class:`~agentflow.runner.models.ModelOptions` or
+        models: the model flags of ``agentflow run`` (:class:`~agentflow.models.ModelOptions` or
             its ``to_dict()`` form), budgets per session; or a shared
             :class:`~agentflow.eval.session_models.SessionModels`.
     """
@@ -63,12 +63,7 @@ class ExecutedRunner:
     def __init__(self, backend: Sequence[str] | str | Backend | Mapping[str, Backend] = ("test",), *,
                  base_dir: str | None = None, cache: str | None = None, models: ModelsArg = None) -> None:
         self.plan: BackendArg
-        if isinstance(backend, str):
-            self.plan = parse_backend_args([backend])
-        elif isinstance(backend, Sequence):
-            self.plan = parse_backend_args(list(backend))
-        else:
-            self.plan = backend
+        self.plan = BackendChoice.of(backend)  # parsed once, when the runner is made
         self.base_dir = Path(base_dir) if base_dir else None
         self.models, self._own_models = session_models(models, cache=cache, base_dir=self.base_dir)
         self._workflows: dict[tuple[str, str | None], Orchestration] = {}

@@ -26,8 +26,8 @@ from agentflow.eval.session_models import ModelsArg, session_models
 from agentflow.events import Event, EventBus
 from agentflow.guided.parse import parse_response
 from agentflow.guided.users import UserChannel
+from agentflow.models import ModelOptions, RunModels
 from agentflow.runner import ScriptedUser, SessionConfig, SimulatedUser, Workflow, resolve_backends, run_session
-from agentflow.runner.models import ModelOptions, RunModels
 from agentflow.tools.python_file import load_python_tools
 
 __all__ = ["GuidedRunner", "guided_runner"]

@@ -20,10 +20,10 @@ from agentflow.eval.dataset import EvalCase
 from agentflow.eval.facts import SessionFacts, answers_match
 from agentflow.eval.outcome import SessionOutcome
 
-__all__ = ["BackendJudge", "Judge", "RuleJudge", "Verdict"]
+__all__ = ["BackendJudge", "Judge", "RuleJudge", "SessionVerdict"]
 
 
-class Verdict(BaseModel):
+class SessionVerdict(BaseModel):
     """A judge's decision about one session."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -37,7 +37,7 @@ class Verdict(BaseModel):
 class Judge(Protocol):
     """Decides whether a session succeeded."""
 
-    async def __call__(self, case: EvalCase, outcome: SessionOutcome, facts: SessionFacts) -> Verdict: ...
+    async def __call__(self, case: EvalCase, outcome: SessionOutcome, facts: SessionFacts) -> SessionVerdict: ...
 
 
 def _progress(case: EvalCase, facts: SessionFacts) -> float | None:
@@ -50,7 +50,7 @@ def _progress(case: EvalCase, facts: SessionFacts) -> float | None:
 class RuleJudge:
     """Success = ran to the end, expected APIs all executed, nothing leaked, the answer matched."""
 
-    async def __call__(self, case: EvalCase, outcome: SessionOutcome, facts: SessionFacts) -> Verdict:
+    async def __call__(self, case: EvalCase, outcome: SessionOutcome, facts: SessionFacts) -> SessionVerdict:
         progress = _progress(case, facts)
         problems: list[str] = []
         if outcome.status == "budget_exhausted":
@@ -69,7 +69,7 @@ class RuleJudge:
         success = not problems
         base = progress if progress is not None else (1.0 if facts.finished else 0.0)
         score = 10.0 if success else round(9.0 * base, 2)
-        return Verdict(success=success, score=score, progress=progress,
+        return SessionVerdict(success=success, score=score, progress=progress,
                        reason="; ".join(problems) or "all checks passed")
 
 
@@ -121,7 +121,7 @@ class BackendJudge:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
-    async def __call__(self, case: EvalCase, outcome: SessionOutcome, facts: SessionFacts) -> Verdict:
+    async def __call__(self, case: EvalCase, outcome: SessionOutcome, facts: SessionFacts) -> SessionVerdict:
         request = ChatRequest(
             messages=(ChatMessage(role="system", content=_SYSTEM),
                       ChatMessage(role="user", content=_render(case, outcome, facts))),
@@ -130,6 +130,6 @@ class BackendJudge:
         )
         response = await self.backend.complete(request)
         try:
-            return Verdict.model_validate(json.loads(response.text))
+            return SessionVerdict.model_validate(json.loads(response.text))
         except (json.JSONDecodeError, ValidationError) as exc:
-            return Verdict(success=False, score=0, reason=f"judge output unreadable: {str(exc)[:120]}")
+            return SessionVerdict(success=False, score=0, reason=f"judge output unreadable: {str(exc)[:120]}")

@@ -68,7 +68,7 @@ class RunnerSpec(BaseModel):
         runner = self.factory()(**self.options)
         if not callable(runner):
             raise UserError(f"runner factory {self.target!r} did not return a callable runner")
-        return runner  # type: ignore[no-any-return]
+        return runner
 
     def factory(self) -> Callable[..., SessionRunner | Awaitable[SessionRunner]]:
         """Import the factory (without calling it): checks the spec cheaply before workers start."""

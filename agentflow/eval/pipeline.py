@@ -111,10 +111,10 @@ class SessionPipeline:
             return RuleJudge()
         if config.judge == "model":
             if not config.judge_models:
-                from agentflow.backends.registry import build_backend
+                from agentflow.models import build_backend
 
                 return BackendJudge(build_backend(config.judge_backend))
-            from agentflow.runner.models import ModelOptions, RunModels
+            from agentflow.models import ModelOptions, RunModels
 
             limits = dict.fromkeys(("max_tokens", "max_cost_usd", "max_calls", "max_seconds"))
             self._judge_models = RunModels(ModelOptions.from_dict({**config.judge_models, **limits}))

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentflow.eval.dataset import EvalCase
 from agentflow.eval.facts import SessionFacts, answers_match
-from agentflow.eval.judge import Verdict
+from agentflow.eval.judge import SessionVerdict
 from agentflow.eval.outcome import SessionOutcome
 
 __all__ = ["SessionRecord", "build_record"]
@@ -52,7 +52,7 @@ class SessionRecord(BaseModel):
     trace: str | None = None
 
 
-def build_record(case: EvalCase, outcome: SessionOutcome, facts: SessionFacts, verdict: Verdict,
+def build_record(case: EvalCase, outcome: SessionOutcome, facts: SessionFacts, verdict: SessionVerdict,
                  *, trace: str | None = None) -> SessionRecord:
     """Combine a case, what its session did and the judge's verdict into a record."""
     precision, recall, f1 = facts.tool_scores(case.expected_apis)

@@ -1,6 +1,6 @@
 """The model side of an evaluation runner: ``agentflow run``'s model flags, applied per session.
 
-A runner holds one :class:`SessionModels`: a pool (:class:`~agentflow.runner.models.RunModels`) that
+A runner holds one :class:`SessionModels`: a pool (:class:`~agentflow.models.RunModels`) that
 builds each provider once and owns the run-wide parts — the response cache, the recording, the replay
 store, the price table — and gives every session its own ``RunModels`` (:meth:`RunModels.for_session`)
 with a fresh ledger and budget. So ``--max-calls/--max-tokens/--max-cost/--timeout`` are *per session*
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from agentflow.errors import UserError
+from agentflow.models import ModelOptions, RunModels
 from agentflow.redact import Redactor, secret_env_values
-from agentflow.runner.models import ModelOptions, RunModels
 
 __all__ = ["CacheStats", "ModelsArg", "SessionModels", "model_options", "session_models"]
 

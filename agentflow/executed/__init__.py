@@ -6,7 +6,7 @@
 """
 
 from agentflow.executed.compile import build_graph
-from agentflow.executed.env import Budgets, ExecEnv, RoleStats
+from agentflow.executed.env import ExecEnv
 from agentflow.executed.lower import DEFAULT_LOOP_BUDGET, lower
 from agentflow.executed.nodes import Frame
 from agentflow.executed.program import Program
@@ -16,12 +16,10 @@ from agentflow.pdl.functions import BUILTINS
 __all__ = [
     "BUILTINS",
     "DEFAULT_LOOP_BUDGET",
-    "Budgets",
     "ExecEnv",
     "ExecutedWorkflow",
     "Frame",
     "Program",
-    "RoleStats",
     "WorkflowResult",
     "build_graph",
     "lower",

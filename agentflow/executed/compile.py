@@ -36,7 +36,7 @@ from agentflow.executed.program import (
     Where,
     WhileStep,
 )
-from agentflow.graph.builder import END, START, Graph
+from agentflow.graph import END, START, Graph
 
 __all__ = ["build_graph"]
 
@@ -55,7 +55,7 @@ class _Compiler:
     def __init__(self, program: Program, env: ExecEnv) -> None:
         self.program = program
         self.env = env
-        self.g = Graph(program.name or "workflow", max_steps=env.budgets.max_steps)
+        self.g = Graph(program.name or "workflow", max_steps=env.max_steps)
         self.multiplier = 1
 
     def add(self, base: str, where: Where, work: n.Work) -> str:

@@ -169,7 +169,7 @@ class _Lowerer:
             raise _err(span, f"loop budget must be positive, got {written}")
         return written if written is not None else DEFAULT_LOOP_BUDGET
 
-    def no_calls_in(self, cond: a.Condition) -> None:
+    def no_calls_in(self, cond: a.ConditionText) -> None:
         if cond.calls:
             raise _err(cond.span, "calls inside conditions are not allowed in executed mode",
                        hint="assign the call's result to a variable first, then test the variable")

@@ -22,10 +22,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from agentflow._ids import new_id
+from agentflow.backends.wrappers.ledger import RoleStats
 from agentflow.errors import Location, UserError
 from agentflow.events import EventBus
 from agentflow.executed.compile import build_graph
-from agentflow.executed.env import ExecEnv, RoleStats
+from agentflow.executed.env import ExecEnv
 from agentflow.executed.lower import lower
 from agentflow.executed.nodes import Frame
 from agentflow.executed.program import Program
@@ -168,7 +169,7 @@ class ExecutedWorkflow:
         frame = Frame(vars=self.coerce_inputs(inputs))
         compiled = build_graph(self.program, env).build()
         result = await compiled.run(None if snapshot is not None else frame, snapshot=snapshot, run_id=rid, bus=bus,
-                                    max_steps=env.budgets.max_steps, timeout=env.budgets.timeout_s,
+                                    max_steps=env.max_steps, timeout=env.budgets.max_seconds,
                                     checkpoint=checkpoint)
         final = next((m for m in reversed(result.outputs) if isinstance(m, Frame)), None)
         variables = dict(final.vars) if final is not None else {}

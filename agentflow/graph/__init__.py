@@ -16,13 +16,14 @@ It knows nothing of LLMs, roles or PDL: it runs anything that satisfies :class:`
 
 from __future__ import annotations
 
-from .builder import END, START, EdgeSpec, Graph, JoinSpec, LoopBudget, When
-from .conditions import Condition, FieldRef, all_of, any_of, field, is_a
+from .builder import Graph
+from .conditions import EdgeCondition, FieldRef, all_of, any_of, field, is_a
 from .joins import ALL, FIRST, Joined, JoinMode, quorum
 from .nodes import FunctionNode, Node, RunContext, node
-from .result import NodeTimeout, RunResult, RunStatus
+from .result import NodeTimeout, RunOutcome, RunResult
 from .runtime import CompiledGraph, RunHandle
 from .snapshot import Checkpoint, Pending, Snapshot
+from .spec import END, START, EdgeSpec, JoinSpec, LoopBudget, When
 from .subgraph import SubgraphNode
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "START",
     "Checkpoint",
     "CompiledGraph",
-    "Condition",
+    "EdgeCondition",
     "EdgeSpec",
     "FieldRef",
     "FunctionNode",
@@ -46,8 +47,8 @@ __all__ = [
     "Pending",
     "RunContext",
     "RunHandle",
+    "RunOutcome",
     "RunResult",
-    "RunStatus",
     "Snapshot",
     "SubgraphNode",
     "When",

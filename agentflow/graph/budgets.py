@@ -13,8 +13,8 @@ from typing import NoReturn
 from agentflow.errors import StepBudgetExceeded
 from agentflow.events import EventBus
 
-from .builder import END, LoopBudget
 from .result import Stop
+from .spec import END, LoopBudget
 
 __all__ = ["loop_gate", "stop_for_budget"]
 

@@ -22,64 +22,20 @@ elif / else``). A message that fires no edge, or reaches ``END``, is an output o
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 from agentflow.errors import GraphBuildError
 from agentflow.messages import Message
 
-from .conditions import Condition
 from .joins import ALL, JoinMode
-from .nodes import FunctionNode, Node, NodeFn, TypeSpec
-
-if TYPE_CHECKING:
-    from .runtime import CompiledGraph
+from .nodes import FunctionNode, Node, NodeFn, TypeSpec, message_types
+from .runtime import CompiledGraph
+from .spec import END, START, EdgeSpec, JoinSpec, LoopBudget, When
+from .subgraph import SubgraphNode
+from .validate import validate
 
 __all__ = ["END", "START", "EdgeSpec", "Graph", "JoinSpec", "LoopBudget", "When"]
-
-START = "__start__"
-"""Pseudo-node where the input message enters (``add_edge(START, "first")``)."""
-
-END = "__end__"
-"""Pseudo-node that makes a message an output of the run (``add_edge("last", END)``)."""
-
-When = Condition | Callable[[Any], bool] | None
-"""An edge condition: a declarative :class:`Condition`, any ``callable(message) -> bool``, or none."""
-
-
-@dataclass(frozen=True, slots=True)
-class EdgeSpec:
-    """One edge. ``case`` is the position in the source's branch (``-1``: a plain edge)."""
-
-    src: str
-    dst: str
-    when: When = None
-    case: int = -1
-
-    @property
-    def in_branch(self) -> bool:
-        return self.case >= 0
-
-
-@dataclass(frozen=True, slots=True)
-class JoinSpec:
-    """A join node: it runs once per firing, on a :class:`~agentflow.graph.joins.Joined` message."""
-
-    node: str
-    sources: tuple[str, ...]
-    mode: JoinMode
-
-
-@dataclass(frozen=True, slots=True)
-class LoopBudget:
-    """At most ``max_iterations`` runs of ``header`` per run; then stop, or go on at ``exit_to``."""
-
-    name: str
-    header: str
-    max_iterations: int
-    exit_to: str | None = None
-
 
 class Graph:
     """A mutable graph description; ``build()`` validates it and returns a runnable graph.
@@ -121,8 +77,6 @@ class Graph:
         Raises:
             GraphBuildError: a duplicate or reserved name, or an unusable function.
         """
-        from .runtime import CompiledGraph
-        from .subgraph import SubgraphNode
 
         if isinstance(node, CompiledGraph):
             made: Node = SubgraphNode(node, name=name)
@@ -236,15 +190,12 @@ class Graph:
         Raises:
             GraphBuildError: naming the nodes (and types) at fault.
         """
-        from .runtime import CompiledGraph
-        from .validate import validate
 
         validate(self)
         return CompiledGraph(self)
 
     def message_classes(self) -> list[type[Message]]:
         """Every message class a node declares (for snapshot decoding)."""
-        from .nodes import message_types
 
         out: list[type[Message]] = []
         for n in self.nodes.values():

@@ -8,7 +8,7 @@ and checked at build time against the producer's message type (a misspelt field 
     when=(field("score") >= 0.8) & ~field("issues").is_empty()
     when=is_a(Verdict)            # route a union output by message type
 
-``Condition.to_dict()`` / ``Condition.from_dict()`` round-trip every declarative condition.
+``EdgeCondition.to_dict()`` / ``EdgeCondition.from_dict()`` round-trip every declarative condition.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from agentflow.messages import Message
 
-__all__ = ["Condition", "FieldRef", "all_of", "any_of", "field", "is_a"]
+__all__ = ["EdgeCondition", "FieldRef", "all_of", "any_of", "field", "is_a"]
 
 _MISSING = object()
 
@@ -35,12 +35,12 @@ _COMPARE: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
 }
 
 
-class Condition:
+class EdgeCondition:
     """A declarative predicate over a message. Combine with ``&``, ``|`` and ``~``."""
 
     __slots__ = ("_test", "args", "op", "path", "value")
 
-    def __init__(self, op: str, path: str = "", value: Any = None, args: tuple[Condition, ...] = ()) -> None:
+    def __init__(self, op: str, path: str = "", value: Any = None, args: tuple[EdgeCondition, ...] = ()) -> None:
         if op not in _COMPARE and op not in ("and", "or", "not", "is_a", "truthy", "empty"):
             raise ValueError(f"unknown condition operator {op!r}")
         self.op = op
@@ -84,14 +84,14 @@ class Condition:
 
         return test
 
-    def __and__(self, other: Condition) -> Condition:
-        return Condition("and", args=(self, other))
+    def __and__(self, other: EdgeCondition) -> EdgeCondition:
+        return EdgeCondition("and", args=(self, other))
 
-    def __or__(self, other: Condition) -> Condition:
-        return Condition("or", args=(self, other))
+    def __or__(self, other: EdgeCondition) -> EdgeCondition:
+        return EdgeCondition("or", args=(self, other))
 
-    def __invert__(self) -> Condition:
-        return Condition("not", args=(self,))
+    def __invert__(self) -> EdgeCondition:
+        return EdgeCondition("not", args=(self,))
 
     def fields(self) -> list[str]:
         """Every field path the condition reads (for build-time checks)."""
@@ -121,7 +121,7 @@ class Condition:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Condition:
+    def from_dict(cls, data: dict[str, Any]) -> EdgeCondition:
         """Rebuild a condition from :meth:`to_dict` output."""
         op = data["op"]
         if op in ("and", "or", "not"):
@@ -150,61 +150,61 @@ class Condition:
         return f"{self.path} {_COMPARE[op][0]} {self.value!r}"
 
     def __repr__(self) -> str:
-        return f"Condition({self.describe()})"
+        return f"EdgeCondition({self.describe()})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Condition) and self.to_dict() == other.to_dict()
+        return isinstance(other, EdgeCondition) and self.to_dict() == other.to_dict()
 
     __hash__ = None  # type: ignore[assignment]
 
 
 class FieldRef:
-    """A reference to a message field (dotted path); comparing it builds a :class:`Condition`."""
+    """A reference to a message field (dotted path); comparing it builds a :class:`EdgeCondition`."""
 
     __slots__ = ("path",)
 
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def __eq__(self, value: object) -> Condition:  # type: ignore[override]
-        return Condition("eq", self.path, value)
+    def __eq__(self, value: object) -> EdgeCondition:  # type: ignore[override]
+        return EdgeCondition("eq", self.path, value)
 
-    def __ne__(self, value: object) -> Condition:  # type: ignore[override]
-        return Condition("ne", self.path, value)
+    def __ne__(self, value: object) -> EdgeCondition:  # type: ignore[override]
+        return EdgeCondition("ne", self.path, value)
 
-    def __lt__(self, value: Any) -> Condition:
-        return Condition("lt", self.path, value)
+    def __lt__(self, value: Any) -> EdgeCondition:
+        return EdgeCondition("lt", self.path, value)
 
-    def __le__(self, value: Any) -> Condition:
-        return Condition("le", self.path, value)
+    def __le__(self, value: Any) -> EdgeCondition:
+        return EdgeCondition("le", self.path, value)
 
-    def __gt__(self, value: Any) -> Condition:
-        return Condition("gt", self.path, value)
+    def __gt__(self, value: Any) -> EdgeCondition:
+        return EdgeCondition("gt", self.path, value)
 
-    def __ge__(self, value: Any) -> Condition:
-        return Condition("ge", self.path, value)
+    def __ge__(self, value: Any) -> EdgeCondition:
+        return EdgeCondition("ge", self.path, value)
 
     __hash__ = None  # type: ignore[assignment]
 
-    def is_in(self, values: Iterable[Any]) -> Condition:
+    def is_in(self, values: Iterable[Any]) -> EdgeCondition:
         """The field's value is one of ``values``."""
-        return Condition("in", self.path, tuple(values))
+        return EdgeCondition("in", self.path, tuple(values))
 
-    def contains(self, value: Any) -> Condition:
+    def contains(self, value: Any) -> EdgeCondition:
         """The field (a list or string) contains ``value``."""
-        return Condition("contains", self.path, value)
+        return EdgeCondition("contains", self.path, value)
 
-    def is_true(self) -> Condition:
+    def is_true(self) -> EdgeCondition:
         """The field is truthy."""
-        return Condition("truthy", self.path)
+        return EdgeCondition("truthy", self.path)
 
-    def is_false(self) -> Condition:
+    def is_false(self) -> EdgeCondition:
         """The field is falsy."""
-        return Condition("not", args=(Condition("truthy", self.path),))
+        return EdgeCondition("not", args=(EdgeCondition("truthy", self.path),))
 
-    def is_empty(self) -> Condition:
+    def is_empty(self) -> EdgeCondition:
         """The field is empty (or falsy)."""
-        return Condition("empty", self.path)
+        return EdgeCondition("empty", self.path)
 
 
 def field(path: str) -> FieldRef:
@@ -212,23 +212,23 @@ def field(path: str) -> FieldRef:
     return FieldRef(path)
 
 
-def is_a(*types: type[Message]) -> Condition:
+def is_a(*types: type[Message]) -> EdgeCondition:
     """The message is one of ``types`` (matched by ``kind``); narrows the type for the build check."""
     kinds: list[str] = []
     for t in types:
         default = t.model_fields["kind"].default
         kinds.append(str(default))
-    return Condition("is_a", value=tuple(kinds))
+    return EdgeCondition("is_a", value=tuple(kinds))
 
 
-def all_of(*conds: Condition) -> Condition:
+def all_of(*conds: EdgeCondition) -> EdgeCondition:
     """Every condition holds."""
-    return Condition("and", args=tuple(conds))
+    return EdgeCondition("and", args=tuple(conds))
 
 
-def any_of(*conds: Condition) -> Condition:
+def any_of(*conds: EdgeCondition) -> EdgeCondition:
     """At least one condition holds."""
-    return Condition("or", args=tuple(conds))
+    return EdgeCondition("or", args=tuple(conds))
 
 
 def _get(message: Any, parts: tuple[str, ...]) -> Any:

@@ -20,14 +20,14 @@ from agentflow.events import EventBus
 from agentflow.messages import Message
 
 from .budgets import loop_gate, stop_for_budget
-from .builder import END
 from .joins import Joined
 from .nodes import RunContext
-from .result import NodeTimeout, RunResult, RunStatus, Stop
+from .result import NodeTimeout, RunOutcome, RunResult, Stop
 from .snapshot import Checkpoint, Snapshot, capture
+from .spec import END
 
 if TYPE_CHECKING:
-    from .plan import NodePlan, Plan
+    from .plan import GraphPlan, NodePlan
 
 __all__ = ["Execution"]
 
@@ -41,7 +41,7 @@ class Execution:
 
     def __init__(
         self,
-        plan: Plan,
+        plan: GraphPlan,
         ctx: RunContext,
         *,
         max_steps: int,
@@ -73,7 +73,7 @@ class Execution:
     async def execute(self, starts: list[tuple[str, Message]]) -> RunResult:
         """Run from ``starts`` (entry node, message) until every branch ended or the run stopped."""
         self.main = asyncio.current_task()
-        status: RunStatus = "completed"
+        status: RunOutcome = "completed"
         error: BaseException | None = None
         reason = ""
         try:
@@ -118,7 +118,7 @@ class Execution:
         """Executions per node, for the nodes that ran."""
         return {n: c for n, c in zip(self.plan.nodes, self.counts, strict=True) if c}
 
-    def result(self, status: RunStatus, error: BaseException | None, reason: str) -> RunResult:
+    def result(self, status: RunOutcome, error: BaseException | None, reason: str) -> RunResult:
         """The :class:`RunResult` (with a snapshot unless the run completed)."""
         snap = None if status == "completed" else self.snapshot()
         res = RunResult(

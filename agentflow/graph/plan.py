@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 from agentflow.messages import Message
 
+from .conditions import EdgeCondition
 from .nodes import FunctionNode, message_types, type_name
 from .snapshot import kind_table
+from .spec import END, START
 
 if TYPE_CHECKING:
-    from .builder import Graph, JoinSpec, LoopBudget, When
+    from .builder import Graph
+    from .spec import JoinSpec, LoopBudget, When
 
-__all__ = ["NodePlan", "Plan"]
+__all__ = ["GraphPlan", "NodePlan"]
 
 
 class NodePlan:
@@ -28,7 +31,6 @@ class NodePlan:
     )
 
     def __init__(self, g: Graph, name: str, index: int) -> None:
-        from .builder import END
 
         node = g.nodes[name]
         self.name = name
@@ -54,7 +56,7 @@ class NodePlan:
         self.loop: LoopBudget | None = g.loops.get(name)
 
 
-class Plan:
+class GraphPlan:
     """Everything the executor needs, precomputed from a validated :class:`Graph`."""
 
     __slots__ = ("entries", "input_types", "joins", "kinds", "max_steps", "name", "nodes", "output_types", "upstream")
@@ -62,7 +64,6 @@ class Plan:
     def __init__(self, g: Graph) -> None:
         import networkx as nx
 
-        from .builder import END, START
 
         self.name = g.name
         self.max_steps = g.max_steps
@@ -93,7 +94,6 @@ class Plan:
 
 def _terminal_types(g: Graph) -> tuple[type[Message], ...]:
     """What a run can output: the output types of nodes that reach END or may route nowhere."""
-    from .builder import END
 
     out: list[type[Message]] = []
     for name, node in g.nodes.items():
@@ -105,10 +105,9 @@ def _terminal_types(g: Graph) -> tuple[type[Message], ...]:
 
 def describe_when(when: Any) -> str:
     """A label for an edge condition (declarative ones print their text)."""
-    from .conditions import Condition
 
     if when is None:
         return ""
-    if isinstance(when, Condition):
+    if isinstance(when, EdgeCondition):
         return when.describe()
     return getattr(when, "__name__", "condition")

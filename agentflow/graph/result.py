@@ -10,9 +10,9 @@ from agentflow.messages import Message
 
 from .snapshot import Snapshot
 
-__all__ = ["NodeTimeout", "RunResult", "RunStatus", "Stop"]
+__all__ = ["NodeTimeout", "RunOutcome", "RunResult", "Stop"]
 
-RunStatus = Literal["completed", "budget_exhausted", "cancelled", "failed"]
+RunOutcome = Literal["completed", "budget_exhausted", "cancelled", "failed"]
 """How a run ended:
 
 * ``completed`` — every branch ended (at ``END``, or with no edge to follow);
@@ -30,7 +30,7 @@ class RunResult:
     """What ``await graph.run(...)`` returns.
 
     Attributes:
-        status: see :data:`RunStatus`.
+        status: see :data:`RunOutcome`.
         outputs: the messages that ended a branch, in the order the branches ended.
         messages: every message a node produced, in order (empty when ``keep_messages=False``).
         steps: node executions in this run (including those before a resume).
@@ -41,7 +41,7 @@ class RunResult:
         snapshot: for a run that did not complete, the state to resume from.
     """
 
-    status: RunStatus
+    status: RunOutcome
     outputs: list[Message]
     messages: list[Message]
     steps: int
@@ -83,7 +83,7 @@ class NodeTimeout(RunError):
 class Stop(Exception):
     """Ends a run early with a status (a budget ran out, a quorum cannot be reached); internal."""
 
-    def __init__(self, status: RunStatus, error: BaseException | None, reason: str) -> None:
+    def __init__(self, status: RunOutcome, error: BaseException | None, reason: str) -> None:
         self.status = status
         self.error = error
         self.reason = reason

@@ -20,9 +20,10 @@ from agentflow.messages import Message
 
 from .engine import Execution
 from .nodes import RunContext, type_name
-from .plan import Plan, describe_when
+from .plan import GraphPlan, describe_when
 from .result import RunResult
 from .snapshot import Checkpoint, Snapshot, decode_message
+from .spec import END, START
 
 if TYPE_CHECKING:
     from .builder import Graph
@@ -36,7 +37,7 @@ class CompiledGraph:
     def __init__(self, graph: Graph) -> None:
         self.name = graph.name
         self.graph = graph
-        self.plan = Plan(graph)
+        self.plan = GraphPlan(graph)
 
     @property
     def input_types(self) -> tuple[type[Message], ...]:
@@ -170,7 +171,6 @@ class CompiledGraph:
 
     def to_mermaid(self) -> str:
         """A Mermaid ``flowchart`` of the graph (conditions as edge labels, joins marked)."""
-        from .builder import END, START
 
         def ident(n: str) -> str:
             return {START: "START", END: "END"}.get(n, "n_" + "".join(c if c.isalnum() else "_" for c in n))

@@ -15,19 +15,20 @@ from typing import TYPE_CHECKING, Any
 from agentflow.errors import GraphBuildError
 from agentflow.messages import Message
 
-from .conditions import Condition
+from .conditions import EdgeCondition
 from .joins import Joined
 from .nodes import message_types, type_name
+from .spec import END, START
 
 if TYPE_CHECKING:
-    from .builder import EdgeSpec, Graph
+    from .builder import Graph
+    from .spec import EdgeSpec
 
 __all__ = ["fits", "validate"]
 
 
 def validate(g: Graph) -> None:
     """Raise :class:`GraphBuildError` for the first problem found in ``g``."""
-    from .builder import END, START
 
     where = f"graph {g.name!r}"
     names = set(g.nodes)
@@ -77,7 +78,6 @@ def _check_joins(g: Graph, names: set[str]) -> None:
 
 
 def _check_loops(g: Graph, names: set[str]) -> None:
-    from .builder import END
 
     for lb in g.loops.values():
         if lb.header not in names:
@@ -98,10 +98,9 @@ def _check_loops(g: Graph, names: set[str]) -> None:
 
 
 def _check_edge_types(g: Graph, e: EdgeSpec) -> None:
-    from .builder import END
 
     produced = message_types(g.nodes[e.src].output_type, where=e.src)
-    if isinstance(e.when, Condition):
+    if isinstance(e.when, EdgeCondition):
         kinds = e.when.kinds()
         if kinds is not None:
             narrowed = tuple(p for p in produced if _kind(p) in kinds or _kind(p) is None)
@@ -125,7 +124,7 @@ def _check_edge_types(g: Graph, e: EdgeSpec) -> None:
         )
 
 
-def _check_fields(e: EdgeSpec, cond: Condition, produced: tuple[type[Message], ...]) -> None:
+def _check_fields(e: EdgeSpec, cond: EdgeCondition, produced: tuple[type[Message], ...]) -> None:
     if all(p is Message for p in produced):
         return
     for path in cond.fields():
@@ -158,7 +157,6 @@ def _digraph(g: Graph) -> Any:
 def _check_reachable(g: Graph) -> None:
     import networkx as nx
 
-    from .builder import START
 
     dg = _digraph(g)
     reached = nx.descendants(dg, START)
@@ -173,7 +171,6 @@ def _check_reachable(g: Graph) -> None:
 def _check_cycles(g: Graph) -> None:
     import networkx as nx
 
-    from .builder import END
 
     dg = _digraph(g)
     budgets = set(g.loops)

@@ -42,9 +42,9 @@ from agentflow.guided.prompt import PromptBuilder, tool_defs
 from agentflow.guided.workflow import GuidedWorkflow
 from agentflow.tools.binding import ToolExecutor, ToolInvocation
 
-__all__ = ["Checkpoint", "GuidedSession", "SessionConfig"]
+__all__ = ["GuidedSession", "SaveState", "SessionConfig"]
 
-Checkpoint = Callable[[SessionState], "Awaitable[None] | None"]
+SaveState = Callable[[SessionState], "Awaitable[None] | None"]
 
 FALLBACK_REPLY = ("I'm sorry, I can't complete that step right now. Could you tell me how you would like to"
                   " continue?")
@@ -88,7 +88,7 @@ class GuidedSession:
         *,
         classifier: TurnClassifier | None = None,
         config: SessionConfig | None = None,
-        checkpoint: Checkpoint | None = None,
+        checkpoint: SaveState | None = None,
         state: SessionState | None = None,
     ) -> None:
         self.workflow = workflow

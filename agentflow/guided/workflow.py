@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentflow.controllers import AnswerRule, ApiRule, ClaimRule, Condition, SlotRule, WorkflowRules
+from agentflow.controllers import AnswerRule, ApiRule, ClaimRule, ResultCondition, SlotRule, WorkflowRules
 from agentflow.errors import UserError
 from agentflow.pdl import PdlDocument
 from agentflow.pdl.infer import condition_from_expr, infer_conditions
@@ -81,7 +81,7 @@ def guided_from_document(doc: PdlDocument, inputs: dict[str, Any] | None = None)
         if decl.name in apis:
             continue
         spec = decl.spec
-        conditions: list[Condition] = []
+        conditions: list[ResultCondition] = []
         extra_pre: list[str] = []
         for vc in decl.value_conditions:
             cond = condition_from_expr(vc.expr, api_names)

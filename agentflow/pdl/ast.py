@@ -27,7 +27,7 @@ __all__ = [
     "Call",
     "CallKind",
     "Comment",
-    "Condition",
+    "ConditionText",
     "Continue",
     "Def",
     "For",
@@ -67,7 +67,7 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
-class Condition:
+class ConditionText:
     """A condition or value expression as written; ``expr`` is None when it is prose, not code."""
 
     text: str
@@ -124,7 +124,7 @@ class Assign:
     """``targets = value`` where the value is not a call; ``value.expr`` None means prose."""
 
     targets: tuple[Target, ...]
-    value: Condition
+    value: ConditionText
     span: Span
 
 
@@ -132,7 +132,7 @@ class Assign:
 class Branch:
     """One ``if``/``elif`` arm."""
 
-    cond: Condition
+    cond: ConditionText
     body: Block
     span: Span
 
@@ -152,7 +152,7 @@ class If:
 class While:
     """``while COND [max N]:``; ``budget`` is the per-loop iteration limit when written."""
 
-    cond: Condition
+    cond: ConditionText
     body: Block
     span: Span
     budget: int | None = None
@@ -163,7 +163,7 @@ class For:
     """``for x in ITER [max N]:``."""
 
     targets: tuple[Target, ...]
-    iter: Condition
+    iter: ConditionText
     body: Block
     span: Span
     budget: int | None = None
@@ -188,7 +188,7 @@ class Return:
     """``return [VALUE]``."""
 
     span: Span
-    value: Condition | None = None
+    value: ConditionText | None = None
 
 
 @dataclass(frozen=True, slots=True)

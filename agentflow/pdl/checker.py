@@ -24,7 +24,7 @@ from agentflow.pdl.ast import (
     Break,
     Call,
     Comment,
-    Condition,
+    ConditionText,
     Continue,
     Def,
     For,
@@ -299,7 +299,7 @@ class _Checker:
             self.need_code(stmt.value)
         return None
 
-    def need_code(self, cond: Condition | None) -> None:
+    def need_code(self, cond: ConditionText | None) -> None:
         if cond is not None and cond.expr is None and self.executed:
             self.add("error", cond.span, f"'{cond.text}' is not a machine-checkable expression",
                      "executed workflows need code here, e.g. verdict.ok or score >= 8", "prose-condition")  # fmt: skip
@@ -342,7 +342,7 @@ class _Checker:
     def unknown_names(self, bound: set[str]) -> None:
         known = bound | {s.name for s in self.doc.slots}
         for stmt in walk(self.doc.procedure):
-            conds: list[Condition | None] = []
+            conds: list[ConditionText | None] = []
             if isinstance(stmt, If):
                 conds = [b.cond for b in stmt.branches]
             elif isinstance(stmt, While):
@@ -353,7 +353,7 @@ class _Checker:
                 conds = [stmt.value]
             elif isinstance(stmt, Call):
                 for arg in stmt.args:
-                    conds.append(Condition(arg.text, arg.span, arg.expr))
+                    conds.append(ConditionText(arg.text, arg.span, arg.expr))
             for cond in conds:
                 if cond is None or cond.expr is None:
                     continue
@@ -363,7 +363,7 @@ class _Checker:
                                  or "declare it under Inputs: or assign it before use", "undefined-name")  # fmt: skip
 
 
-def _is_true(cond: Condition) -> bool:
+def _is_true(cond: ConditionText) -> bool:
     from agentflow.pdl.expr import Const
 
     return isinstance(cond.expr, Const) and cond.expr.value is True

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentflow.pdl.ast import Call, Condition, For, If, Span, While, walk
+from agentflow.pdl.ast import Call, ConditionText, For, If, Span, While, walk
 from agentflow.pdl.diagnostics import Diagnostic, Severity
 from agentflow.pdl.document import PdlDocument
 from agentflow.pdl.expr import Compare, Const, ListExpr, Name, iter_nodes
@@ -69,7 +69,7 @@ def check_types(doc: PdlDocument) -> list[Diagnostic]:
     for stmt in walk(doc.procedure):
         if isinstance(stmt, Call):
             out += _call_types(doc, stmt, types)
-        conds: list[Condition] = []
+        conds: list[ConditionText] = []
         if isinstance(stmt, If):
             conds = [b.cond for b in stmt.branches]
         elif isinstance(stmt, While):
@@ -108,7 +108,7 @@ def _call_types(doc: PdlDocument, call: Call, types: dict[str, str]) -> list[Dia
 
 
 def _compare_types(
-    cond: Condition, types: dict[str, str], enums: dict[str, tuple[str, ...]], severity: Severity
+    cond: ConditionText, types: dict[str, str], enums: dict[str, tuple[str, ...]], severity: Severity
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     if cond.expr is None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from agentflow.controllers import Condition
+from agentflow.controllers import ResultCondition
 from agentflow.pdl import PdlDocument
 from agentflow.pdl.ast import Block, Call, Def, For, If, Parallel, While
 from agentflow.pdl.expr import Attr, Compare, Const, Expr, Name, Unary
@@ -29,10 +29,10 @@ _NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">", "
            "not_none": "is_none"}
 
 
-def condition_from_expr(expr: Expr, api_names: set[str]) -> Condition | None:
-    """``API.field OP const`` (either side) -> :class:`Condition`; ``None`` when the shape is other."""
+def condition_from_expr(expr: Expr, api_names: set[str]) -> ResultCondition | None:
+    """``API.field OP const`` (either side) -> :class:`ResultCondition`; ``None`` when the shape is other."""
     if isinstance(expr, Attr) and isinstance(expr.obj, Name) and expr.obj.id in api_names:
-        return Condition(api=expr.obj.id, field=expr.name, op="==", value=True)
+        return ResultCondition(api=expr.obj.id, field=expr.name, op="==", value=True)
     if isinstance(expr, Unary) and expr.op == "not":
         inner = condition_from_expr(expr.operand, api_names)
         return inner.model_copy(update={"value": False}) if inner is not None else None
@@ -47,15 +47,15 @@ def condition_from_expr(expr: Expr, api_names: set[str]) -> Condition | None:
     if not isinstance(right, Const):
         return None
     if op in ("is", "is not") and right.value is None:
-        return Condition(api=left.obj.id, field=left.name, op="is_none" if op == "is" else "not_none")
+        return ResultCondition(api=left.obj.id, field=left.name, op="is_none" if op == "is" else "not_none")
     if op not in ("==", "!=", "<", "<=", ">", ">="):
         return None
-    return Condition(api=left.obj.id, field=left.name, op=op, value=right.value)  # type: ignore[arg-type]
+    return ResultCondition(api=left.obj.id, field=left.name, op=op, value=right.value)  # type: ignore[arg-type]
 
 
-def _from_variable(expr: Expr, bound: dict[str, str]) -> Condition | None:
+def _from_variable(expr: Expr, bound: dict[str, str]) -> ResultCondition | None:
     if isinstance(expr, Name) and expr.id in bound:
-        return Condition(api=bound[expr.id], field=expr.id, op="==", value=True)
+        return ResultCondition(api=bound[expr.id], field=expr.id, op="==", value=True)
     if isinstance(expr, Unary) and expr.op == "not":
         inner = _from_variable(expr.operand, bound)
         return inner.model_copy(update={"value": False}) if inner is not None else None
@@ -67,13 +67,13 @@ def _from_variable(expr: Expr, bound: dict[str, str]) -> Condition | None:
     if not (isinstance(left, Name) and left.id in bound and isinstance(right, Const)):
         return None
     if op in ("is", "is not") and right.value is None:
-        return Condition(api=bound[left.id], field=left.id, op="is_none" if op == "is" else "not_none")
+        return ResultCondition(api=bound[left.id], field=left.id, op="is_none" if op == "is" else "not_none")
     if op not in ("==", "!=", "<", "<=", ">", ">="):
         return None
-    return Condition(api=bound[left.id], field=left.id, op=op, value=right.value)  # type: ignore[arg-type]
+    return ResultCondition(api=bound[left.id], field=left.id, op=op, value=right.value)  # type: ignore[arg-type]
 
 
-def _negate(cond: Condition) -> Condition:
+def _negate(cond: ResultCondition) -> ResultCondition:
     return cond.model_copy(update={"op": _NEGATE[cond.op]})
 
 
@@ -82,19 +82,19 @@ class _Walker:
         self.apis = apis
         self.answers = answers
         self.bound: dict[str, str] = {}
-        self.found: dict[str, list[Condition]] = {}
+        self.found: dict[str, list[ResultCondition]] = {}
 
-    def convert(self, expr: Expr | None) -> Condition | None:
+    def convert(self, expr: Expr | None) -> ResultCondition | None:
         if expr is None:
             return None
         return condition_from_expr(expr, self.apis) or _from_variable(expr, self.bound)
 
-    def block(self, block: Block, active: list[Condition]) -> None:
+    def block(self, block: Block, active: list[ResultCondition]) -> None:
         for stmt in block:
             if isinstance(stmt, Call):
                 self.call(stmt, active)
             elif isinstance(stmt, If):
-                negated: list[Condition] = []
+                negated: list[ResultCondition] = []
                 for branch in stmt.branches:
                     cond = self.convert(branch.cond.expr)
                     self.block(branch.body, [*active, *negated, *([cond] if cond else [])])
@@ -107,7 +107,7 @@ class _Walker:
             elif isinstance(stmt, While | For | Parallel | Def):
                 self.block(stmt.body, active)
 
-    def call(self, call: Call, active: list[Condition]) -> None:
+    def call(self, call: Call, active: list[ResultCondition]) -> None:
         key = f"{call.kind}:{call.name}"
         if call.kind in ("API", "BARE") and call.name in self.apis:
             key = f"API:{call.name}"
@@ -120,7 +120,7 @@ class _Walker:
                 self.bound[target.name] = call.name
 
 
-def infer_conditions(doc: PdlDocument) -> dict[str, tuple[Condition, ...]]:
+def infer_conditions(doc: PdlDocument) -> dict[str, tuple[ResultCondition, ...]]:
     """``"API:name"`` / ``"ANSWER:name"`` -> the conditions implied by the branches around its one call."""
     apis = {a.name for a in doc.apis}
     walker = _Walker(apis, {a.name for a in doc.answers})
@@ -130,7 +130,7 @@ def infer_conditions(doc: PdlDocument) -> dict[str, tuple[Condition, ...]]:
         is_api = call.name in apis and call.kind in ("API", "BARE")
         counts[f"API:{call.name}" if is_api else f"{call.kind}:{call.name}"] += 1
     fields = {a.name: set(a.spec.returns.get("properties", {}) or ()) | set(a.response) for a in doc.apis}
-    out: dict[str, tuple[Condition, ...]] = {}
+    out: dict[str, tuple[ResultCondition, ...]] = {}
     for key, conds in walker.found.items():
         # a condition on a field the API does not return could never hold: leave it to the model
         kept = [c for c in _dedupe(conds) if c.field in fields.get(c.api, set())]
@@ -139,8 +139,8 @@ def infer_conditions(doc: PdlDocument) -> dict[str, tuple[Condition, ...]]:
     return out
 
 
-def _dedupe(conds: Iterable[Condition]) -> list[Condition]:
-    seen: list[Condition] = []
+def _dedupe(conds: Iterable[ResultCondition]) -> list[ResultCondition]:
+    seen: list[ResultCondition] = []
     for cond in conds:
         if cond not in seen:
             seen.append(cond)

@@ -20,7 +20,7 @@ from agentflow.pdl.ast import (
     Break,
     Call,
     Comment,
-    Condition,
+    ConditionText,
     Continue,
     Def,
     For,
@@ -192,7 +192,7 @@ class _Parser:
                 For(targets, self.condition(ln, off, start + fm.end(2)), self.body(ln, depth), ln.span(), budget)
             )
 
-    def attach_else(self, ln: LogicalLine, stmts: list[Stmt], cond: Condition | None, depth: int) -> None:
+    def attach_else(self, ln: LogicalLine, stmts: list[Stmt], cond: ConditionText | None, depth: int) -> None:
         word = "else" if cond is None else "elif"
         body = self.body(ln, depth)
         k = len(stmts) - 1
@@ -209,7 +209,7 @@ class _Parser:
         else:
             stmts[k] = If((*prev.branches, Branch(cond, body, ln.span())), prev.span)
 
-    def condition(self, ln: LogicalLine, start: int, end: int) -> Condition:
+    def condition(self, ln: LogicalLine, start: int, end: int) -> ConditionText:
         """A condition or value: calls inside it become ``__call{i}__`` names in ``expr``."""
         raw = ln.text[start:end]
         lead = len(raw) - len(raw.lstrip())
@@ -226,7 +226,7 @@ class _Parser:
             expr = parse_expr(replaced) if text else None
         except ExprSyntaxError:
             expr = None
-        return Condition(text, ln.span(start, start + len(text)) if text else ln.span(), expr, tuple(calls))
+        return ConditionText(text, ln.span(start, start + len(text)) if text else ln.span(), expr, tuple(calls))
 
     def targets(self, ln: LogicalLine, start: int, end: int) -> tuple[Target, ...] | None:
         """``a``, ``a, b``, ``[a, b]`` or ``a: Type``; None when the text is not a target list."""

@@ -8,7 +8,7 @@ Quick use::
 
 from agentflow.roles.call import RoleResult, call_role, call_role_sync, invoke_role, parse_output
 from agentflow.roles.loader import Role, RoleLibrary, builtin_roles_dir, load_role_file
-from agentflow.roles.spec import FieldSpec, ModelSettings, OutputSchema, RetryPolicy, RoleSpec
+from agentflow.roles.spec import FieldSpec, ModelSettings, OutputSchema, RepairPolicy, RoleSpec
 from agentflow.roles.tooluse import RoleTool
 from agentflow.roles.types import BUILTIN_KINDS, TypeRegistry
 
@@ -17,7 +17,7 @@ __all__ = [
     "FieldSpec",
     "ModelSettings",
     "OutputSchema",
-    "RetryPolicy",
+    "RepairPolicy",
     "Role",
     "RoleLibrary",
     "RoleResult",

@@ -3,7 +3,8 @@
 :func:`call_role` is the one-line API (``verdict = await call_role("judge", backend, candidate=...)``);
 :func:`invoke_role` returns a :class:`RoleResult` with the usage and the number of attempts as well.
 An output that does not parse or validate is sent back to the model with the validation error, up to
-the role's ``retry.repairs`` times; after that the call raises
+the role's ``repair.repairs`` times (the one repair loop, :func:`agentflow.backends.structured.complete_parsed`,
+with its one JSON extraction); after that the call raises
 :class:`~agentflow.errors.OutputValidationError` carrying (and showing) the raw output.
 """
 
@@ -11,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from agentflow.backends.base import Backend, ChatMessage, ChatRequest, ChatResponse
+from agentflow.backends.structured import complete_parsed, extract_json
 from agentflow.errors import OutputValidationError, UserError
 from agentflow.events import EventBus
 from agentflow.messages import Message, Usage
@@ -28,9 +28,6 @@ from agentflow.roles.tooluse import RoleTool, run_tool_calls
 from agentflow.roles.types import output_json_schema
 
 __all__ = ["RoleResult", "RoleTool", "call_role", "call_role_sync", "invoke_role", "parse_output"]
-
-_FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*|\s*```$")
-
 
 @dataclass(frozen=True)
 class RoleResult:
@@ -44,18 +41,6 @@ class RoleResult:
     model: str = ""
 
 
-def _extract_json(text: str) -> Any:
-    """The JSON value in ``text``: the whole text, a fenced block, or the outermost ``{...}``."""
-    stripped = _FENCE.sub("", text.strip()).strip()
-    try:
-        return json.loads(stripped)
-    except json.JSONDecodeError:
-        start, end = stripped.find("{"), stripped.rfind("}")
-        if start >= 0 and end > start:
-            return json.loads(stripped[start : end + 1])
-        raise
-
-
 def parse_output(role: Role, text: str) -> Message:
     """Parse and validate a model's text as ``role``'s output type.
 
@@ -63,7 +48,7 @@ def parse_output(role: Role, text: str) -> Message:
         ValueError: not JSON, not an object, or invalid under the output type (message says why).
     """
     try:
-        data = _extract_json(text)
+        data = json.loads(extract_json(text))
     except json.JSONDecodeError as exc:
         raise ValueError(f"output is not JSON ({exc.msg} at char {exc.pos})") from None
     if not isinstance(data, dict):
@@ -125,50 +110,46 @@ async def invoke_role(
     if offered:
         request = request.model_copy(update={"tools": tuple(t.spec.to_def() for t in offered.values())})
     total = Usage()
-    problem = ""
-    raw = ""
     attempts = role.spec.retry.repairs + 1
-    response = ChatResponse()
-    attempt = tool_rounds = 0
-    while attempt < attempts:
-        started = time.perf_counter()
-        response = await backend.complete(request)
-        latency = time.perf_counter() - started
+    tool_rounds = 0
+
+    def observe(response: ChatResponse, latency: float, attempt: int) -> None:
+        nonlocal total
         usage = response.usage.model_copy(
-            update={"latency_s": response.usage.latency_s or latency, "calls": response.usage.calls or 1}
-        )
+            update={"latency_s": response.usage.latency_s or latency, "calls": response.usage.calls or 1})
         total = total + usage
-        raw = response.text
         if bus is not None:
             bus.emit("llm_call", role=role.name, model=response.model or getattr(backend, "name", ""),
                      input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-                     latency_s=round(usage.latency_s, 6), cost_usd=usage.cost_usd, attempt=attempt + 1,
+                     latency_s=round(usage.latency_s, 6), cost_usd=usage.cost_usd, attempt=attempt,
                      finish_reason=response.finish_reason)
-        if response.tool_calls and offered and tool_rounds < role.spec.tool_rounds:
-            tool_rounds += 1
-            results = await run_tool_calls(response.tool_calls, offered, role=role.name, bus=bus)
-            last = {"tool_choice": "none"} if tool_rounds >= role.spec.tool_rounds else {}
-            request = request.model_copy(update={**last, "messages": (
-                *request.messages,
-                ChatMessage(role="assistant", content=response.text, tool_calls=response.tool_calls), *results,
-            )})
-            continue
-        attempt += 1
-        try:
-            output = parse_output(role, raw)
-        except ValueError as exc:
-            problem = str(exc)
-            if bus is not None:
-                bus.emit("role_repair", role=role.name, attempt=attempt, error=problem, raw=raw[:2000])
-            request = request.model_copy(update={"messages": (
-                *request.messages,
-                ChatMessage(role="assistant", content=raw),
-                ChatMessage(role="user", content=f"Your answer was invalid: {problem}. Reply again with only "
-                                                 "the corrected JSON object."),
-            )})
-            continue
-        return RoleResult(role=role.name, output=output, raw=raw, usage=total, attempts=attempt,
-                          model=response.model)
+
+    async def tool_step(response: ChatResponse, asked: ChatRequest) -> ChatRequest | None:
+        nonlocal tool_rounds
+        if not (response.tool_calls and offered and tool_rounds < role.spec.tool_rounds):
+            return None
+        tool_rounds += 1
+        results = await run_tool_calls(response.tool_calls, offered, role=role.name, bus=bus)
+        last = {"tool_choice": "none"} if tool_rounds >= role.spec.tool_rounds else {}
+        return asked.model_copy(update={**last, "messages": (
+            *asked.messages, ChatMessage(role="assistant", content=response.text, tool_calls=response.tool_calls),
+            *results,
+        )})
+
+    def on_invalid(attempt: int, problem: str, raw: str) -> None:
+        if bus is not None:
+            bus.emit("role_repair", role=role.name, attempt=attempt, error=problem, raw=raw[:2000])
+
+    outcome = await complete_parsed(
+        backend, request, lambda raw: parse_output(role, raw), repairs=role.spec.retry.repairs,
+        feedback=lambda problem: f"Your answer was invalid: {problem}. Reply again with only the corrected JSON"
+                                 " object.",
+        observe=observe, tool_step=tool_step, on_invalid=on_invalid)
+    if outcome.value is not None:
+        model = outcome.responses[-1].model if outcome.responses else ""
+        return RoleResult(role=role.name, output=outcome.value, raw=outcome.raw, usage=total,
+                          attempts=outcome.attempts, model=model)
+    raw, problem = outcome.raw, outcome.problem
     shown = raw if len(raw) <= 500 else raw[:500] + f"... ({len(raw)} chars)"
     raise OutputValidationError(
         f"role {role.name!r} produced invalid {role.spec.output_kind!r} output after {attempts} attempt(s):"

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["FIELD_TYPES", "FieldSpec", "ModelSettings", "OutputSchema", "RetryPolicy", "RoleSpec"]
+__all__ = ["FIELD_TYPES", "FieldSpec", "ModelSettings", "OutputSchema", "RepairPolicy", "RoleSpec"]
 
 _CFG = ConfigDict(frozen=True, extra="forbid")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -81,8 +81,9 @@ class ModelSettings(BaseModel):
     seed: int | None = None
 
 
-class RetryPolicy(BaseModel):
-    """What happens when the model's output does not validate."""
+class RepairPolicy(BaseModel):
+    """What happens when the model's output does not validate: how many repairs (named apart from the
+    backend wrappers' :class:`agentflow.backends.wrappers.RetryPolicy`, which retries failed calls)."""
 
     model_config = _CFG
 
@@ -117,7 +118,7 @@ class RoleSpec(BaseModel):
     model: ModelSettings = Field(default_factory=ModelSettings)
     tools: list[str] = Field(default_factory=list)
     tool_rounds: int = Field(default=4, ge=0, le=20, description="tool-call rounds before the final answer")
-    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    retry: RepairPolicy = Field(default_factory=RepairPolicy)
 
     @field_validator("name")
     @classmethod

@@ -38,7 +38,7 @@ def _field_type(spec: FieldSpec) -> Any:
 
 def model_from_schema(schema: OutputSchema) -> type[m.Message]:
     """Build the frozen message class an inline output schema describes (``kind`` = its name)."""
-    fields: dict[str, Any] = {"kind": (Literal[schema.name], schema.name)}  # type: ignore[valid-type]
+    fields: dict[str, Any] = {"kind": (Literal[schema.name], schema.name)}
     for name, spec in schema.fields.items():
         annotation = _field_type(spec)
         if spec.default is not None:
@@ -47,7 +47,7 @@ def model_from_schema(schema: OutputSchema) -> type[m.Message]:
             fields[name] = (annotation | None, Field(default=None, description=spec.description))
         else:
             fields[name] = (annotation, Field(description=spec.description))
-    cls: type[m.Message] = create_model(  # type: ignore[call-overload]
+    cls: type[m.Message] = create_model(
         _class_name(schema.name), __base__=m.Message, __doc__=schema.description or None, **fields
     )
     return cls

@@ -17,18 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from agentflow._ids import new_id
-from agentflow.backends.base import Backend
-from agentflow.backends.registry import BackendPlan
 from agentflow.controllers import RuleClassifier, SessionState, TurnClassifier
 from agentflow.errors import UserError
-from agentflow.events import EventBus, EventSink, JsonlTraceWriter, secret_learner
+from agentflow.events import EventBus, EventSink, open_trace, secret_learner
 from agentflow.guided.classifier import LayeredClassifier, RoleClassifier
 from agentflow.guided.run import SessionResult, run_session
-from agentflow.guided.session import Checkpoint, GuidedSession, SessionConfig
+from agentflow.guided.session import GuidedSession, SaveState, SessionConfig
 from agentflow.guided.users import ScriptedUser, UserChannel
 from agentflow.guided.workflow import GuidedWorkflow, guided_from_document
+from agentflow.models import BackendArg, ModelOptions, ModelStack, RoleBackends, RunModels
 from agentflow.redact import Redactor, secret_env_values
-from agentflow.runner.models import ModelOptions, ModelStack, RunModels
 from agentflow.tools.binding import ToolExecutor
 from agentflow.tools.python_file import load_python_tools
 from agentflow.tools.toolbox import ToolBox
@@ -36,20 +34,21 @@ from agentflow.tools.toolbox import ToolBox
 __all__ = ["ROLES", "BackendArg", "Conversation", "ToolsArg", "Workflow", "resolve_backends"]
 
 ROLES = ("agent", "oow_classifier", "user_simulator")
-BackendArg = str | Backend | BackendPlan | Mapping[str, "str | Backend"] | Sequence[str]
 ToolsArg = str | Path | Mapping[str, Callable[..., Any]] | ToolExecutor | None
 
 
-def resolve_backends(backend: BackendArg, *, environ: Mapping[str, str] | None = None,
-                     base_dir: Path | None = None, models: RunModels | None = None) -> dict[str, Backend]:
-    """One backend per role (agent, OOW classifier, user simulator) from a spec, plan or mapping.
+def resolve_backends(backend: BackendArg | RoleBackends, *, environ: Mapping[str, str] | None = None,
+                     base_dir: Path | None = None, models: RunModels | None = None) -> RoleBackends:
+    """One backend per role (agent, OOW classifier, user simulator) from a spec, list, choice or mapping.
 
     A ``scripted:FILE`` spec scripts the agent; the other roles it does not name use the test backend.
-    Specs are built by ``models`` (the run's :class:`~agentflow.runner.models.RunModels`: shared
-    ledger, cache, recording, budget); without one, a plain one is made (retries and a cost ledger).
+    Specs are built by ``models`` (the run's :class:`~agentflow.models.RunModels`: shared ledger, cache,
+    recording, budget; :meth:`~agentflow.models.RunModels.resolve` is the one path, shared with executed
+    runs); without one, a plain one is made (retries and a cost ledger). A ``ROLE=`` naming another role
+    is a :class:`~agentflow.errors.UserError`. The result passed back as ``backend=`` is used as it is.
     """
     chosen = models if models is not None else RunModels(environ=environ, base_dir=base_dir)
-    return chosen.for_guided(backend, ROLES)
+    return chosen.resolve(backend, ROLES, speaker="agent")
 
 
 def _executor(workflow: GuidedWorkflow, tools: ToolsArg, allow_hosts: Iterable[str], mocks: bool) -> ToolExecutor:
@@ -69,7 +68,7 @@ class Conversation:
     def load(cls, path: str | Path, *, tools_spec: str | Path | None = None,
              inputs: Mapping[str, Any] | None = None) -> Conversation:
         """Load and check a PDL file (raises :class:`~agentflow.errors.UserError` with file:line:col)."""
-        from agentflow.pdl import load_pdl  # type: ignore[attr-defined]
+        from agentflow.pdl import load_pdl
 
         doc = load_pdl(path, tools_spec=tools_spec)
         if doc.mode == "executed":
@@ -80,14 +79,14 @@ class Conversation:
     def session(
         self,
         *,
-        backend: BackendArg = "test",
+        backend: BackendArg | RoleBackends = "test",
         tools: ToolsArg = None,
         allow_hosts: Iterable[str] = (),
         mocks: bool = True,
         bus: EventBus | None = None,
         classifier: str | TurnClassifier = "auto",
         config: SessionConfig | None = None,
-        checkpoint: Checkpoint | None = None,
+        checkpoint: SaveState | None = None,
         state: SessionState | None = None,
         environ: Mapping[str, str] | None = None,
         base_dir: Path | None = None,
@@ -118,6 +117,7 @@ class Conversation:
         user: UserChannel | Sequence[str],
         *,
         trace: str | Path | None = None,
+        trace_append: bool = False,
         sinks: Sequence[EventSink] = (),
         run_id: str | None = None,
         models: ModelOptions | RunModels | None = None,
@@ -125,7 +125,7 @@ class Conversation:
     ) -> SessionResult:
         """Run the conversation to its end; see :meth:`session` for the other keyword arguments.
 
-        ``models``: :class:`~agentflow.runner.models.ModelOptions` (built here with the session's
+        ``models``: :class:`~agentflow.models.ModelOptions` (built here with the session's
         ``environ`` / ``base_dir`` and closed at the end) or a :class:`RunModels` you own.
         """
         channel = ScriptedUser(list(user)) if isinstance(user, Sequence) and not isinstance(user, str) else user
@@ -136,7 +136,7 @@ class Conversation:
         redactor = Redactor(secret_env_values(os.environ), secret_fields)
         all_sinks = [secret_learner(redactor, secret_fields), *sinks]
         if trace is not None:
-            writer = JsonlTraceWriter(trace, redactor)
+            writer = open_trace(trace, redactor, append=trace_append)
             all_sinks.append(writer)
         bus = EventBus(run_id or new_id("run"), all_sinks)
         if getattr(channel, "bus", False) is None:  # a simulated user reports its model calls on the run's bus

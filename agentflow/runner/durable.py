@@ -26,7 +26,7 @@ from typing import Any
 
 from agentflow.controllers import SessionState
 from agentflow.errors import AgentflowError, UserError
-from agentflow.events import EventBus, EventSink, JsonlTraceWriter
+from agentflow.events import EventBus, EventSink, open_trace
 from agentflow.guided.run import SessionResult, run_session, totals_of
 from agentflow.guided.session import GuidedSession
 from agentflow.guided.users import ScriptedUser, UserChannel
@@ -311,7 +311,7 @@ async def run_conversation_durable(
         if trace is not None:
             if resume:
                 rewrite_trace(trace, db.events(run_id))
-            writer = JsonlTraceWriter(trace, redactor)
+            writer = open_trace(trace, redactor, append=resume)
         channel = ScriptedUser(list(user)) if isinstance(user, Sequence) and not isinstance(user, str) else user
         if isinstance(channel, str):
             raise TypeError("user must be a UserChannel or a list of messages")

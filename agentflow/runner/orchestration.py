@@ -15,21 +15,21 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentflow._ids import new_id
 from agentflow.backends.base import Backend
-from agentflow.backends.registry import BackendPlan
+from agentflow.backends.wrappers.ledger import Budget
 from agentflow.errors import UserError
 from agentflow.events import EventBus, EventSink
-from agentflow.executed import Budgets, ExecEnv, ExecutedWorkflow, WorkflowResult
+from agentflow.executed import ExecEnv, ExecutedWorkflow, WorkflowResult
 from agentflow.executed.tools import BUILTIN_TOOL_NAMES, builtin_tools
+from agentflow.models import BackendArg, ModelOptions, RunModels
 from agentflow.pdl.document import PdlDocument
 from agentflow.redact import Redactor, secret_env_values
 from agentflow.roles.loader import RoleLibrary, builtin_roles_dir
-from agentflow.runner.models import ModelOptions, RunModels
 from agentflow.store import RunStore
 from agentflow.tools.binding import ToolBinding
 from agentflow.tools.python_file import PythonTool, load_python_tools
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Orchestration", "load_orchestration"]
 
-BackendArg = str | Backend | Mapping[str, str | Backend] | BackendPlan
 
 
 class Orchestration:
@@ -59,7 +58,7 @@ class Orchestration:
         inputs: Mapping[str, Any],
         *,
         backend: BackendArg = "test",
-        budgets: Budgets | None = None,
+        budgets: Budget | None = None,
         bus: EventBus | None = None,
         sinks: Iterable[EventSink] = (),
         run_id: str | None = None,
@@ -69,7 +68,7 @@ class Orchestration:
     ) -> WorkflowResult:
         """Run once. ``sinks`` receive every event (when no ``bus`` is given).
 
-        ``models``: :class:`~agentflow.runner.models.ModelOptions` (retries, fallback, cache,
+        ``models``: :class:`~agentflow.models.ModelOptions` (retries, fallback, cache,
         record/replay, a run budget over all roles, prices) or a :class:`RunModels` you own; the
         ledger's totals go into the ``workflow_end`` event as ``models``.
 
@@ -89,10 +88,10 @@ class Orchestration:
         try:
             tools: dict[str, ToolBinding] = {**builtin_tools(Path.cwd(), run_id=rid), **self.tools}
             specs = {api.name: api.spec for api in self.compiled.doc.apis}
-            backend_for = run_models.for_roles(backend)
+            backend_for: Callable[[str], Backend] = run_models.resolve(backend, self.compiled.program.roles)
             if durable is not None:
                 backend_for, tools = durable.backends(backend_for), durable.tools(tools, specs)
-            env = ExecEnv(self.compiled.library, backend_for, tools, budgets or Budgets(), tool_specs=specs)
+            env = ExecEnv(self.compiled.library, backend_for, tools, budgets or Budget(), tool_specs=specs)
             if durable is not None:
                 from agentflow.runner.durable_executed import rehydrate
 

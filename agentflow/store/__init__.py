@@ -9,13 +9,13 @@ from pathlib import Path
 from agentflow.errors import UserError
 from agentflow.redact import Redactor
 from agentflow.store.base import (
-    Checkpoint,
     JournalEntry,
     JournalStatus,
     RunNotFound,
     RunRecord,
     RunStatus,
     RunStore,
+    StoredCheckpoint,
     StoreError,
 )
 from agentflow.store.executor import JournaledExecutor
@@ -39,7 +39,6 @@ __all__ = [
     "LLM_TOOL",
     "ApprovalRequired",
     "CallOutcome",
-    "Checkpoint",
     "InboxUser",
     "JournalEntry",
     "JournalStatus",
@@ -54,6 +53,7 @@ __all__ = [
     "Sealer",
     "SqlRunStore",
     "StoreError",
+    "StoredCheckpoint",
     "ToolCallInterrupted",
     "ToolJournal",
     "call_key",

@@ -22,7 +22,6 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from agentflow.errors import RunError, UserError
 
 __all__ = [
-    "Checkpoint",
     "JournalEntry",
     "JournalStatus",
     "RunNotFound",
@@ -30,6 +29,7 @@ __all__ = [
     "RunStatus",
     "RunStore",
     "StoreError",
+    "StoredCheckpoint",
 ]
 
 RunStatus = Literal["running", "paused", "completed", "failed"]
@@ -73,7 +73,7 @@ class RunRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class Checkpoint:
+class StoredCheckpoint:
     """The latest saved state of a run, after step ``step``; ``event_seq`` is the last event kept."""
 
     run_id: str
@@ -156,7 +156,7 @@ class RunStore(Protocol):
         """Append messages and events without a new checkpoint (a run that ends, fails or pauses)."""
         ...
 
-    def load_checkpoint(self, run_id: str) -> Checkpoint | None:
+    def load_checkpoint(self, run_id: str) -> StoredCheckpoint | None:
         """The latest checkpoint, or ``None`` when the run never completed a step."""
         ...
 

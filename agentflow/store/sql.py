@@ -17,7 +17,7 @@ from typing import Any, cast
 from agentflow.errors import Location, UserError
 from agentflow.redact import Redactor
 from agentflow.safeload import load_json
-from agentflow.store.base import Checkpoint, JournalEntry, JournalStatus, RunNotFound, RunRecord, RunStatus
+from agentflow.store.base import JournalEntry, JournalStatus, RunNotFound, RunRecord, RunStatus, StoredCheckpoint
 from agentflow.store.driver import Cursor, Driver, schema_statements
 from agentflow.store.sealing import Sealer
 
@@ -202,7 +202,7 @@ class SqlRunStore:
             )
         return last_seq
 
-    def load_checkpoint(self, run_id: str) -> Checkpoint | None:
+    def load_checkpoint(self, run_id: str) -> StoredCheckpoint | None:
         with self._tx() as cur:
             cur.execute(
                 self._q("SELECT step, state, event_seq, ts, sealed FROM agentflow_checkpoints WHERE run_id = ?"),
@@ -211,7 +211,7 @@ class SqlRunStore:
             row = cur.fetchone()
         if row is None:
             return None
-        return Checkpoint(run_id, int(row[0]), self._load(row[1], row[4]), int(row[2]), float(row[3] or 0.0))
+        return StoredCheckpoint(run_id, int(row[0]), self._load(row[1], row[4]), int(row[2]), float(row[3] or 0.0))
 
     def messages(self, run_id: str) -> list[dict[str, Any]]:
         return list(self._bodies("agentflow_messages", run_id))

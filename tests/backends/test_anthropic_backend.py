@@ -8,7 +8,6 @@ import pytest
 
 from agentflow.backends.anthropic import AnthropicBackend, from_spec
 from agentflow.backends.base import ChatMessage, ChatRequest, ToolCall, ToolDef
-from agentflow.backends.registry import build_backend
 from agentflow.errors import (
     AuthError,
     BackendError,
@@ -19,6 +18,7 @@ from agentflow.errors import (
     Timeout,
     UserError,
 )
+from agentflow.models import build_backend
 
 from .conftest import ask
 from .loopback import LoopbackServer, Reply
@@ -136,4 +136,4 @@ async def test_spec_from_environment(server: LoopbackServer) -> None:
         await backend.aclose()
     assert server.bodies()[0]["max_tokens"] == 77 and server.bodies()[0]["model"] == "claude-env"
     with pytest.raises(UserError, match=r"\$ANTHROPIC_API_KEY is not set"):
-        from_spec("claude-x", {})
+        from_spec("claude-x", {}, {})

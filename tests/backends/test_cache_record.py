@@ -16,9 +16,9 @@ from agentflow.backends.wrappers import (
     ReplayMissing,
     ReplayStore,
     SqliteCache,
-    build_stack,
 )
 from agentflow.errors import UserError
+from agentflow.models import build_stack
 from agentflow.testing import FunctionBackend
 
 from .conftest import ask

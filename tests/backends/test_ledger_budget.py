@@ -9,7 +9,7 @@ import pytest
 from agentflow.backends.base import ChatRequest, ChatResponse
 from agentflow.backends.openai import OpenAIBackend
 from agentflow.backends.pricing import Price, PriceTable
-from agentflow.backends.wrappers import Budget, CachedBackend, CallRecord, CostLedger, MeteredBackend, SqliteCache, wrap
+from agentflow.backends.wrappers import Budget, CachedBackend, CostLedger, MeteredBackend, ModelCall, SqliteCache, wrap
 from agentflow.errors import BudgetExceeded, ServerError
 from agentflow.messages import Usage
 from agentflow.testing import FunctionBackend
@@ -22,7 +22,7 @@ PRICES = PriceTable({"openai:gpt-test*": Price(input_per_mtok=1_000_000, output_
 
 async def test_each_call_is_recorded_and_priced(server: LoopbackServer, openai_backend: OpenAIBackend) -> None:
     ledger = CostLedger()
-    seen: list[CallRecord] = []
+    seen: list[ModelCall] = []
     backend = MeteredBackend(openai_backend, ledger, prices=PRICES, on_call=seen.append)
     response = await backend.complete(ask("two words", metadata={"role": "critic"}))
     # loopback usage: 2 input words, 3 output words ("echo: two words") -> $1/token in, $2/token out

@@ -9,11 +9,10 @@ import pytest
 
 from agentflow.backends.base import ToolDef
 from agentflow.backends.litellm import LiteLLMBackend
-from agentflow.backends.litellm import from_spec as litellm_from_spec
 from agentflow.backends.openai import OpenAIBackend
-from agentflow.backends.registry import build_backend
 from agentflow.backends.vllm_server import parse_server_spec
 from agentflow.errors import AuthError, RateLimited, ServerError, UserError
+from agentflow.models import build_backend
 
 from .conftest import ask
 from .loopback import LoopbackServer, Reply
@@ -27,8 +26,8 @@ TOOL = ToolDef(name="add", parameters={"type": "object", "properties": {"a": {"t
 
 @pytest.fixture
 async def litellm_backend(server: LoopbackServer) -> AsyncIterator[LiteLLMBackend]:
-    backend = litellm_from_spec(f"openai/gpt-lite?api_base={server.openai_base_url}&api_key_env=LITE_KEY&timeout=2",
-                                {"LITE_KEY": "sk-lite"})
+    backend = build_backend(f"litellm:openai/gpt-lite?api_base={server.openai_base_url}&api_key_env=LITE_KEY&timeout=2",
+                            environ={"LITE_KEY": "sk-lite"})
     yield backend
     await backend.aclose()
 

@@ -8,7 +8,6 @@ import pytest
 
 from agentflow.backends.base import ChatMessage, ChatRequest, ToolCall, ToolDef
 from agentflow.backends.openai import OpenAIBackend, from_spec
-from agentflow.backends.registry import build_backend
 from agentflow.errors import (
     AuthError,
     BackendError,
@@ -19,6 +18,7 @@ from agentflow.errors import (
     Timeout,
     UserError,
 )
+from agentflow.models import build_backend
 
 from .conftest import ask
 from .loopback import LoopbackServer, Reply
@@ -149,12 +149,12 @@ async def test_spec_reads_base_url_and_key_from_the_environment(server: Loopback
 
 def test_spec_errors_are_one_line_user_errors() -> None:
     with pytest.raises(UserError, match=r"\$OPENAI_API_KEY is not set"):
-        from_spec("gpt-4o", {})
+        from_spec("gpt-4o", {}, {})
     with pytest.raises(UserError, match="unknown option 'colour'"):
-        from_spec("gpt-4o?colour=red", {"OPENAI_API_KEY": "k"})
+        from_spec("gpt-4o", {"colour": "red"}, {"OPENAI_API_KEY": "k"})
     with pytest.raises(UserError, match="is not a number"):
-        from_spec("gpt-4o?timeout=soon", {"OPENAI_API_KEY": "k"})
-    assert from_spec("m?base_url=http://127.0.0.1:1/v1", {}).base_url == "http://127.0.0.1:1/v1"
+        from_spec("gpt-4o", {"timeout": "soon"}, {"OPENAI_API_KEY": "k"})
+    assert from_spec("m", {"base_url": "http://127.0.0.1:1/v1"}, {}).base_url == "http://127.0.0.1:1/v1"
 
 
 async def test_assistant_text_with_tool_calls_is_sent_as_both(server: LoopbackServer,

@@ -14,9 +14,9 @@ from agentflow.backends.wrappers import (
     ReplayStore,
     RetryPolicy,
     SqliteCache,
-    build_stack,
 )
 from agentflow.errors import BudgetExceeded
+from agentflow.models import build_stack
 
 from .conftest import ask
 from .loopback import LoopbackServer

@@ -16,10 +16,10 @@ from agentflow.backends.wrappers import (
     MeteredBackend,
     RetryBackend,
     SqliteCache,
-    build_stack,
 )
 from agentflow.errors import BudgetExceeded, UserError
 from agentflow.messages import Usage
+from agentflow.models import build_stack
 
 from .conftest import ask
 from .loopback import LoopbackServer

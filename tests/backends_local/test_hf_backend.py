@@ -13,8 +13,8 @@ import pytest
 
 from agentflow.backends._hf_generate import GenJob, generate_batch
 from agentflow.backends.base import ChatMessage, ChatRequest, ToolDef
-from agentflow.backends.registry import build_backend
 from agentflow.errors import ContextWindowExceeded, UserError
+from agentflow.models import build_backend
 
 PROMPTS = ["Paris", "Review the plan and answer with a verdict.", "x", "The weather is sunny today. " * 3, "step"]
 

@@ -13,8 +13,8 @@ import pytest
 
 from agentflow.backends.base import ChatMessage, ChatRequest
 from agentflow.backends.local import cache_root, ensure_local_model, find_packaged_gguf
-from agentflow.backends.registry import build_backend
 from agentflow.errors import UserError
+from agentflow.models import build_backend
 
 
 def _req(text: str, **kw: Any) -> ChatRequest:

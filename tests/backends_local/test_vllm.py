@@ -36,8 +36,8 @@ def vllm_python() -> str | None:
 def test_vllm_spec_without_vllm_is_a_clear_user_error() -> None:
     if importlib.util.find_spec("vllm") is not None:
         pytest.skip("vllm is importable here")
-    from agentflow.backends.registry import build_backend
     from agentflow.errors import UserError
+    from agentflow.models import build_backend
 
     with pytest.raises(UserError, match="vllm package is not installed") as info:
         build_backend("vllm:some/model", environ={})

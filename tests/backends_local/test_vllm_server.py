@@ -22,7 +22,7 @@ import pytest
 
 from agentflow.backends.base import ChatMessage, ChatRequest
 from agentflow.backends.local import cache_root, ensure_local_model, find_packaged_gguf
-from agentflow.backends.registry import build_backend
+from agentflow.models import build_backend
 
 from .test_vllm import vllm_python
 from .vllm_probe import VERDICT

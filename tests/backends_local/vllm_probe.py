@@ -22,7 +22,7 @@ VERDICT = {
 
 async def probe(spec: str) -> dict[str, Any]:
     from agentflow.backends.base import ChatMessage, ChatRequest, ToolDef
-    from agentflow.backends.registry import build_backend
+    from agentflow.models import build_backend
 
     def req(text: str, **kw: Any) -> ChatRequest:
         return ChatRequest(messages=(ChatMessage(role="user", content=text),), **kw)

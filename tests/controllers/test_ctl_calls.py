@@ -11,12 +11,12 @@ from agentflow.controllers import (
     ArgumentSchema,
     CallRecord,
     Cancelled,
-    Condition,
     ControllerChain,
     Deny,
     DuplicateCall,
     Precondition,
     Proposal,
+    ResultCondition,
     Rewrite,
     SessionState,
     SlotRule,
@@ -37,7 +37,7 @@ RULES = WorkflowRules(
     apis={
         "check": ApiRule(name="check", parameters=PARAMS, returns=("is_air",)),
         "reserve": ApiRule(name="reserve", parameters=PARAMS, preconditions=("check",),
-                           conditions=(Condition(api="check", field="is_air", value="true"),)),
+                           conditions=(ResultCondition(api="check", field="is_air", value="true"),)),
     },
     slots={"plan_code": SlotRule(name="plan_code")},
 )

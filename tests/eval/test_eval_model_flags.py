@@ -23,7 +23,7 @@ from agentflow.eval import EvalCase, PipelineConfig, RunnerSpec, SessionPipeline
 from agentflow.eval.executed import ExecutedRunner
 from agentflow.eval.guided import GuidedRunner
 from agentflow.eval.harness import evaluate
-from agentflow.runner.models import ModelOptions
+from agentflow.models import ModelOptions
 from agentflow.testing import FunctionBackend, synthesize
 
 PRICES = {"test*": {"input": 1000.0, "output": 2000.0}}  # USD per million tokens: big enough to see

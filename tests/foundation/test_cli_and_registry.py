@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agentflow.backends.registry import build_backend, default_spec, parse_backend_args
 from agentflow.cli import main
 from agentflow.errors import UserError
+from agentflow.models import BackendChoice, build_backend, default_spec, parse_spec
 from agentflow.testing import SchemaBackend, ScriptedBackend
 
 
@@ -44,10 +44,25 @@ def test_backend_specs(tmp_path: Path) -> None:
         build_backend("scripted:missing.yaml", base_dir=tmp_path)
 
 
-def test_backend_plan_per_role_and_default() -> None:
-    plan = parse_backend_args(["test", "judge=openai:gpt-4o"])
-    assert plan.spec_for("judge", {}) == "openai:gpt-4o" and plan.spec_for("critic", {}) == "test"
-    assert parse_backend_args([]).spec_for("x", {"ANTHROPIC_API_KEY": "k"}).startswith("anthropic:")
-    assert default_spec({}) == "local"
+def test_backend_choice_per_role_and_default() -> None:
+    choice = BackendChoice.parse(["test", "judge=openai:gpt-4o"])
+    assert str(choice.entry_for("judge")) == "openai:gpt-4o" and str(choice.entry_for("critic")) == "test"
+    assert BackendChoice.parse([]).entry_for("x") is None
+    assert default_spec({"ANTHROPIC_API_KEY": "k"}).provider == "anthropic"
+    assert default_spec({}).provider == "local"
     with pytest.raises(UserError, match="two default backends"):
-        parse_backend_args(["test", "local"])
+        BackendChoice.parse(["test", "local"])
+    with pytest.raises(UserError, match="no role 'jduge'"):
+        BackendChoice.parse(["jduge=test"]).check_roles(["judge", "critic"])
+
+
+def test_backend_spec_parsed_once_into_fields() -> None:
+    spec = parse_spec("OpenAI:gpt-4o?timeout=5&base_url=http://h:1/v1", where="--fallback")
+    assert (spec.provider, spec.target, spec.rest) == ("openai", "gpt-4o", "gpt-4o?timeout=5&base_url=http://h:1/v1")
+    assert spec.option_map({"timeout", "base_url"}) == {"timeout": "5", "base_url": "http://h:1/v1"}
+    with pytest.raises(UserError, match="--fallback: unknown option 'timeout'"):
+        spec.option_map({"base_url"})
+    assert parse_spec("scripted:a.yaml").offline and not parse_spec("vllm+http://h:8000:m").offline
+    assert parse_spec("vllm+http://h:8000:m").provider == "vllm+http"
+    with pytest.raises(UserError, match="empty backend spec"):
+        parse_spec("  ")

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from agentflow.events import EventBus
-from agentflow.graph import END, START, Condition, Graph, Joined, RunContext, node
+from agentflow.graph import END, START, EdgeCondition, Graph, Joined, RunContext, node
 from agentflow.messages import Task
 
 from .msgs import Note, Recorder
@@ -48,7 +48,7 @@ def test_joined_by_source_and_unknown_condition_op() -> None:
     dumped = j.model_dump()
     assert dumped["messages"][0]["text"] == "a"  # items keep their own fields
     with pytest.raises(ValueError, match="unknown condition operator"):
-        Condition("between", "x", (1, 2))
+        EdgeCondition("between", "x", (1, 2))
 
 
 async def test_start_with_timeout_and_callable_condition_label() -> None:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from agentflow.errors import GraphBuildError
-from agentflow.graph import Condition, FunctionNode, Node, RunContext, all_of, any_of, field, is_a, node
+from agentflow.graph import EdgeCondition, FunctionNode, Node, RunContext, all_of, any_of, field, is_a, node
 from agentflow.messages import Task, Verdict
 
 from .msgs import Draft, Note, Review, Score
@@ -126,7 +126,7 @@ def test_conditions_round_trip_through_json() -> None:
         field("text").contains("x"),
     ]
     for c in conds:
-        back = Condition.from_dict(json.loads(json.dumps(c.to_dict())))
+        back = EdgeCondition.from_dict(json.loads(json.dumps(c.to_dict())))
         assert back == c
         assert back.describe() == c.describe()
     assert conds[0].describe() == "value >= 0.8"

@@ -17,7 +17,7 @@ from agentflow.runner import SessionConfig, Workflow
 async def test_small_real_model_stays_compliant(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    from agentflow.backends.registry import build_backend
+    from agentflow.models import build_backend
 
     try:
         backend = build_backend("local")

@@ -8,8 +8,8 @@ import pytest
 
 from agentflow.backends.base import ChatRequest
 from agentflow.errors import BudgetExceeded, UserError
+from agentflow.models import ModelOptions, ModelStack, RunModels
 from agentflow.runner import Workflow
-from agentflow.runner.models import ModelOptions, ModelStack, RunModels
 from agentflow.runner.workflows import load_workflow
 from agentflow.testing import FunctionBackend, synthesize
 
@@ -23,9 +23,9 @@ def _schema_answer(request: ChatRequest) -> object:
 
 def test_stacks_are_built_once_per_spec_and_share_the_ledger() -> None:
     models = RunModels(ModelOptions(max_calls=10))
-    backends = models.for_guided("test", ["agent", "oow_classifier", "user_simulator"])
+    backends = models.resolve("test", ["agent", "oow_classifier", "user_simulator"], speaker="agent")
     assert len({id(b) for b in backends.values()}) == 1 and isinstance(backends["agent"], ModelStack)
-    per_role = models.for_roles({"*": "test", "judge": f"scripted:{AGENT_SCRIPT}"})
+    per_role = models.resolve({"*": "test", "judge": f"scripted:{AGENT_SCRIPT}"})
     assert per_role("critic") is per_role("refiner")
     assert per_role("judge") is not per_role("critic")
     assert per_role("judge").position == 0  # the script's cursor shows through the stack
@@ -36,9 +36,9 @@ def test_stacks_are_built_once_per_spec_and_share_the_ledger() -> None:
 def test_roles_naming_the_same_model_share_one_copy() -> None:
     """`--backend critic=local --backend judge=local` must load the model once (so the calls batch)."""
     models = RunModels(ModelOptions())
-    per_role = models.for_roles({"*": "test", "critic": "test", "judge": "test"})
+    per_role = models.resolve({"*": "test", "critic": "test", "judge": "test"})
     assert per_role("critic") is per_role("judge") is per_role("refiner")
-    scripts = models.for_roles({"critic": f"scripted:{AGENT_SCRIPT}", "judge": f"scripted:{AGENT_SCRIPT}"})
+    scripts = models.resolve({"critic": f"scripted:{AGENT_SCRIPT}", "judge": f"scripted:{AGENT_SCRIPT}"})
     assert scripts("critic") is not scripts("judge")  # a script speaks only for the role that names it
 
 
@@ -58,10 +58,10 @@ async def test_one_budget_spans_every_role_of_an_executed_run() -> None:
 async def test_app_objects_pass_through_unless_options_ask_for_wrapping() -> None:
     fn = FunctionBackend(_schema_answer)
     plain = RunModels()
-    assert plain.for_roles(fn)("solver") is fn
+    assert plain.resolve(fn)("solver") is fn
     cached = RunModels(ModelOptions(cache=":memory:"))
-    wrapped = cached.for_roles(fn)("solver")
-    assert wrapped is not fn and wrapped is cached.for_roles(fn)("critic")
+    wrapped = cached.resolve(fn)("solver")
+    assert wrapped is not fn and wrapped is cached.resolve(fn)("critic")
 
 
 async def test_guided_sdk_run_with_cache_and_ledger_totals(tmp_path: Path) -> None:

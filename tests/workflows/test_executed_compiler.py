@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from agentflow.backends.base import ChatRequest
+from agentflow.backends.wrappers import Budget
 from agentflow.errors import BudgetExceeded, OutputValidationError, UserError
-from agentflow.executed import Budgets
 from agentflow.runner.workflows import load_workflow
 from agentflow.testing import FunctionBackend, SchemaBackend
 
@@ -150,12 +150,12 @@ v = ROLE.judge(question=question, candidate=question)
 while v.ok max 10:
     v = ROLE.judge(question=question, candidate=question)
 return v"""))
-    result = await wf.run({"question": "q"}, backend="test", budgets=Budgets(max_role_calls=3))
+    result = await wf.run({"question": "q"}, backend="test", budgets=Budget(max_role_calls=3))
     assert result.status == "budget_exhausted"
     assert isinstance(result.error, BudgetExceeded)
     assert "role-call budget of 3 spent before 'judge' at" in str(result.error)
     assert result.stats["judge"].calls == 3
-    tokens = await wf.run({"question": "q"}, backend="test", budgets=Budgets(max_tokens=200))
+    tokens = await wf.run({"question": "q"}, backend="test", budgets=Budget(max_tokens=200))
     assert isinstance(tokens.error, BudgetExceeded) and "token budget of 200 exceeded" in str(tokens.error)
 
 

@@ -26,7 +26,7 @@ def local_backend() -> object:
         import torch  # noqa: F401
         import transformers  # noqa: F401
 
-        from agentflow.backends.registry import build_backend
+        from agentflow.models import build_backend
 
         return build_backend("local")
     except (ImportError, UserError) as exc:

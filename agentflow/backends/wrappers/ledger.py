@@ -1,4 +1,5 @@
-"""The cost ledger (one record per model call: tokens, latency, dollars) and hard budgets.
+"""The cost ledger (one record per model call: tokens, latency, dollars; per role call: repairs) and
+the ONE budget type of a run.
 
 :class:`MeteredBackend` wraps each provider of a stack and records its calls in the run's
 :class:`CostLedger`; :class:`BudgetGate`, the outermost wrapper, checks the :class:`Budget` against that
@@ -9,6 +10,10 @@ budget also bounds a call in flight.
 
 Dollars come from a :class:`~agentflow.backends.pricing.PriceTable`; local models (``hf:``, ``local``,
 ``vllm:``) are charged by compute time (the call's wall time). Cache hits (``usage.calls == 0``) cost 0.
+
+Executed workflows also account role calls here (:meth:`CostLedger.add_role_call`: a role call is one
+or more model calls, the extra ones repairs) and check the same :class:`Budget`'s role-call, token and
+cost limits between role calls (:meth:`Budget.check_role_call`, :meth:`Budget.check_spent`).
 """
 
 from __future__ import annotations
@@ -26,11 +31,11 @@ from agentflow.backends.wrappers._common import ResponseBuilder, aclose_all
 from agentflow.errors import BudgetExceeded
 from agentflow.messages import Usage
 
-__all__ = ["Budget", "BudgetGate", "CallRecord", "CostLedger", "MeteredBackend"]
+__all__ = ["Budget", "BudgetGate", "CostLedger", "MeteredBackend", "ModelCall", "RoleStats"]
 
 
 @dataclass(frozen=True)
-class CallRecord:
+class ModelCall:
     """One model call as the ledger saw it."""
 
     backend: str
@@ -52,16 +57,61 @@ class CallRecord:
 
 
 @dataclass
+class RoleStats:
+    """Accumulated cost of one role's calls over a run (a role call may take several model calls)."""
+
+    calls: int = 0
+    attempts: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_s: float = 0.0
+    cost_usd: float = 0.0
+
+    @property
+    def repairs(self) -> int:
+        """Model calls spent repairing invalid output."""
+        return self.attempts - self.calls
+
+
+@dataclass
 class CostLedger:
-    """All calls of a run, shared by every backend stack of that run. Thread- and task-safe."""
+    """All calls of a run, shared by every backend stack of that run. Thread- and task-safe.
+
+    ``records`` holds model calls (from :class:`MeteredBackend`); ``roles`` and :meth:`role_usage`
+    the role calls an executed workflow made (:meth:`add_role_call`).
+    """
 
     started: float = field(default_factory=time.monotonic)
-    records: list[CallRecord] = field(default_factory=list)
+    records: list[ModelCall] = field(default_factory=list)
     in_flight: int = 0
+    roles: dict[str, RoleStats] = field(default_factory=dict)
     _totals: Usage = field(default_factory=Usage, repr=False)
+    _role_totals: Usage = field(default_factory=Usage, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, record: CallRecord) -> None:
+    def add_role_call(self, role: str, usage: Usage, *, attempts: int) -> None:
+        """Account one call of ``role`` that took ``attempts`` model calls and used ``usage``."""
+        with self._lock:
+            st = self.roles.setdefault(role, RoleStats())
+            st.calls += 1
+            st.attempts += attempts
+            st.input_tokens += usage.input_tokens
+            st.output_tokens += usage.output_tokens
+            st.latency_s += usage.latency_s
+            st.cost_usd += usage.cost_usd
+            self._role_totals = self._role_totals + usage
+
+    def role_usage(self) -> Usage:
+        """Sum over every role call."""
+        with self._lock:
+            return self._role_totals
+
+    @property
+    def role_calls(self) -> int:
+        with self._lock:
+            return sum(s.calls for s in self.roles.values())
+
+    def add(self, record: ModelCall) -> None:
         with self._lock:
             self.records.append(record)
             self._totals = self._totals + _usage(record)  # kept running: budgets check it on every call
@@ -90,7 +140,7 @@ class CostLedger:
         return time.monotonic() - self.started
 
 
-def _usage(record: CallRecord) -> Usage:
+def _usage(record: ModelCall) -> Usage:
     return Usage(input_tokens=record.input_tokens, output_tokens=record.output_tokens,
                  cached_tokens=record.cached_tokens, cost_usd=record.cost_usd, latency_s=record.latency_s,
                  calls=record.provider_calls)
@@ -104,13 +154,41 @@ class Budget:
         max_tokens: input + output tokens over all calls.
         max_cost_usd: dollars over all calls.
         max_calls: calls that reached a model, failed ones included (cache hits are free).
-        max_seconds: wall time since the ledger started.
+        max_seconds: wall time since the ledger started (an executed workflow's whole graph, tools too).
+        max_role_calls: role calls of an executed workflow.
+        max_steps: graph node executions of an executed workflow (``None``: the graph's default bound).
     """
 
     max_tokens: int | None = None
     max_cost_usd: float | None = None
     max_calls: int | None = None
     max_seconds: float | None = None
+    max_role_calls: int | None = None
+    max_steps: int | None = None
+
+    def check_role_call(self, ledger: CostLedger, role: str, where: str) -> None:
+        """Before a role call: raise :class:`BudgetExceeded` when the role-call budget is spent."""
+        calls = ledger.role_calls
+        if self.max_role_calls is not None and calls >= self.max_role_calls:
+            raise BudgetExceeded(
+                f"role-call budget of {self.max_role_calls} spent before {role!r} at {where}; the run stopped",
+                budget="role_calls", limit=self.max_role_calls, used=calls,
+            )
+
+    def check_spent(self, ledger: CostLedger, role: str, where: str) -> None:
+        """After a role call: raise :class:`BudgetExceeded` when its tokens or dollars crossed a limit."""
+        usage = ledger.role_usage()
+        tokens = usage.total_tokens
+        if self.max_tokens is not None and tokens > self.max_tokens:
+            raise BudgetExceeded(
+                f"token budget of {self.max_tokens} exceeded ({tokens} used) after {role!r} at {where}; the run"
+                " stopped", budget="tokens", limit=self.max_tokens, used=tokens,
+            )
+        if self.max_cost_usd is not None and usage.cost_usd > self.max_cost_usd:
+            raise BudgetExceeded(
+                f"cost budget of ${self.max_cost_usd:.4f} exceeded (${usage.cost_usd:.4f}) after {role!r} at"
+                f" {where}; the run stopped", budget="cost", limit=self.max_cost_usd, used=usage.cost_usd,
+            )
 
     def check(self, ledger: CostLedger) -> None:
         """Raise :class:`BudgetExceeded` when a limit is already reached."""
@@ -127,7 +205,7 @@ class Budget:
                                      "before the next model call", budget=name, limit=float(limit), used=float(used))
 
 
-CallHook = Callable[[CallRecord], None]
+CallHook = Callable[[ModelCall], None]
 
 
 class BudgetGate:
@@ -216,7 +294,7 @@ class MeteredBackend:
         cost = 0.0
         if response is not None and usage.calls:
             cost = self.prices.cost(self.name, usage, model=response.model, compute_s=compute_s)
-        record = CallRecord(
+        record = ModelCall(
             backend=self.name, model=response.model if response else "", role=request.role,
             input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, cached_tokens=usage.cached_tokens,
             latency_s=latency, compute_s=compute_s, cost_usd=cost, provider_calls=usage.calls,

@@ -14,12 +14,13 @@ From the outside in::
 With replay, a ``MeteredBackend(ReplayBackend)`` replaces everything below the gate.
 
 Each layer is optional. :func:`wrap` stacks wrappers around backend objects you already have;
-:func:`build_stack` builds them from ``--backend`` specs (what the CLI and runner use).
+:func:`agentflow.models.stack.build_stack` builds them from ``--backend`` specs (the one builder the
+CLI and runner use).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from agentflow.backends.base import Backend
@@ -32,7 +33,7 @@ from agentflow.backends.wrappers.record import RecordingBackend, ReplayBackend, 
 from agentflow.backends.wrappers.retry import RetryBackend, RetryHook, RetryPolicy
 from agentflow.redact import Redactor
 
-__all__ = ["build_stack", "wrap"]
+__all__ = ["wrap"]
 
 
 def _member(backend: Backend, retry: RetryPolicy | None, rate_limit: RateLimiter | None,
@@ -104,51 +105,3 @@ def wrap(
     if budget is not None and run_ledger is not None:
         layered = BudgetGate(layered, run_ledger, budget)
     return layered
-
-
-def build_stack(
-    spec: str,
-    *,
-    environ: Mapping[str, str] | None = None,
-    base_dir: Path | None = None,
-    roles: set[str] | None = None,
-    fallback: Sequence[str] = (),
-    retry: RetryPolicy | None = None,
-    cache: SqliteCache | str | Path | None = None,
-    rate_limit: RateLimiter | None = None,
-    record: str | Path | RecordingBackend | None = None,
-    replay: ReplayStore | str | Path | None = None,
-    ledger: CostLedger | None = None,
-    budget: Budget | None = None,
-    prices: PriceTable | None = None,
-    on_call: CallHook | None = None,
-    on_retry: RetryHook | None = None,
-    on_fallback: FallbackHook | None = None,
-    redactor: Redactor | None = None,
-) -> Backend:
-    """Build ``spec`` (and ``fallback`` specs) with :func:`~agentflow.backends.registry.build_backend`
-    and wrap them with :func:`wrap`.
-
-    ``retry`` defaults to :class:`RetryPolicy()` for providers that talk to a network (not for
-    ``test``/``scripted:``, whose errors are deterministic). With ``replay``, no provider is built, so
-    a replayed run needs no API key. Paths for ``cache`` / ``replay`` are opened here; pass the
-    objects instead to share them between the stacks of several roles.
-
-    Raises:
-        UserError: a bad spec, a missing key, a missing recording.
-    """
-    from agentflow.backends.registry import build_backend
-
-    replay_store = ReplayStore(replay) if isinstance(replay, str | Path) else replay
-    if replay_store is not None:
-        return wrap(ReplayBackend(replay_store, name=spec), ledger=ledger, budget=budget, prices=prices,
-                    on_call=on_call)
-    primary = build_backend(spec, environ=environ, base_dir=base_dir, roles=roles)
-    fallbacks = [build_backend(s, environ=environ, base_dir=base_dir, roles=roles) for s in fallback]
-    offline = spec.split(":", 1)[0].strip().lower() in ("test", "scripted")
-    policy = retry if retry is not None else (None if offline else RetryPolicy())
-    sqlite = SqliteCache(cache) if isinstance(cache, str | Path) else cache
-    return wrap(primary, retry=policy, fallback=fallbacks, cache=sqlite, rate_limit=rate_limit, record=record,
-                ledger=ledger, budget=budget, prices=prices, on_call=on_call, on_retry=on_retry,
-                on_fallback=on_fallback, redactor=redactor)
-

@@ -2,8 +2,8 @@
 
 A run (guided or executed) makes one :class:`RunModels` from :class:`ModelOptions` (the CLI flags
 ``--retries``, ``--fallback``, ``--cache``, ``--record`` / ``--replay``, ``--max-*``, ``--timeout``,
-``--prices``). It builds each distinct backend spec once with the standard stack
-(:func:`agentflow.backends.wrappers.wrap`) and shares ONE :class:`CostLedger`, ONE response cache,
+``--prices``). It builds each distinct backend spec once with the one stack
+builder (:func:`agentflow.models.stack.build_stack_parts`) and shares ONE :class:`CostLedger`, ONE response cache,
 ONE recording file (or replay store) and ONE :class:`Budget` across all roles, so a budget is a run
 budget and the ledger holds every call of the run (per role: calls, tokens, latency, dollars).
 
@@ -18,114 +18,26 @@ with durable runs and the "script left unused" check.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from agentflow.backends.base import Backend, ChatRequest, ChatResponse, StreamChunk
 from agentflow.backends.pricing import PriceTable
-from agentflow.backends.registry import BackendPlan, build_backend, default_spec, parse_backend_args, split_spec
-from agentflow.backends.wrappers import (
-    Budget,
-    CachedBackend,
-    CostLedger,
-    RecordingBackend,
-    ReplayBackend,
-    ReplayStore,
-    RetryPolicy,
-    SqliteCache,
-    wrap,
-)
+from agentflow.backends.wrappers import CachedBackend, CostLedger, RecordingBackend, ReplayStore, SqliteCache, wrap
 from agentflow.backends.wrappers._common import aclose_all
-from agentflow.errors import UserError
+from agentflow.models.choice import BackendArg, BackendChoice
+from agentflow.models.options import ModelOptions
+from agentflow.models.providers import BuildContext, Providers, default_spec
+from agentflow.models.resolve import RoleBackends
+from agentflow.models.spec import BackendSpec, parse_spec
+from agentflow.models.stack import build_stack_parts
 from agentflow.redact import Redactor
 
 __all__ = ["ModelOptions", "ModelStack", "RunModels"]
 
-_OFFLINE = ("test", "scripted")  # deterministic backends: retrying their errors cannot help
-
-
-@dataclass(frozen=True)
-class ModelOptions:
-    """How a run's backends are wrapped (every field optional; the defaults change nothing but retries).
-
-    Args:
-        retries: retries after a transient failure (``None``: the default policy, 3 retries, for
-            networked providers; ``0``: none).
-        fallback: specs tried in order when the primary (after its retries) fails.
-        cache: SQLite file answering repeated requests (shared by every role).
-        record: JSONL file every answer of the run is appended to.
-        replay: JSONL recording that answers every request; nothing else is called, an unseen request
-            fails the run.
-        max_tokens / max_cost_usd / max_calls / max_seconds: the run's hard budget (all roles together).
-        prices: a JSON/YAML price table extending the defaults.
-    """
-
-    retries: int | None = None
-    fallback: tuple[str, ...] = ()
-    cache: str | Path | None = None
-    record: str | Path | None = None
-    replay: str | Path | None = None
-    max_tokens: int | None = None
-    max_cost_usd: float | None = None
-    max_calls: int | None = None
-    max_seconds: float | None = None
-    prices: str | Path | None = None
-
-    def __post_init__(self) -> None:
-        if self.record is not None and self.replay is not None:
-            raise UserError("--record and --replay cannot be used together",
-                            hint="record a run first, then replay it in a second run")
-        for flag, value in (("--retries", self.retries), ("--max-tokens", self.max_tokens),
-                            ("--max-cost", self.max_cost_usd), ("--max-calls", self.max_calls),
-                            ("--timeout", self.max_seconds)):
-            if value is not None and value < 0:
-                raise UserError(f"{flag} must not be negative (got {value})")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The options as plain JSON data (paths as strings), e.g. to send them to a Ray worker."""
-        return {k: list(v) if isinstance(v, tuple) else str(v) if isinstance(v, Path) else v
-                for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModelOptions:
-        """Options from :meth:`to_dict`'s form (an unknown key is a :class:`UserError`)."""
-        unknown = sorted(set(data) - {f.name for f in fields(cls)})
-        if unknown:
-            raise UserError(f"unknown model option(s): {', '.join(unknown)}",
-                            hint=f"use {', '.join(f.name for f in fields(cls))}")
-        return cls(**{**data, "fallback": tuple(data.get("fallback") or ())})
-
-    @classmethod
-    def from_args(cls, args: Any) -> ModelOptions:
-        """Options from an ``agentflow run`` namespace (missing attributes: defaults, e.g. older resumes)."""
-        def get(name: str) -> Any:
-            return getattr(args, name, None)
-
-        return cls(retries=get("retries"), fallback=tuple(get("fallback") or ()), cache=get("cache"),
-                   record=get("record"), replay=get("replay"), max_tokens=get("max_tokens"),
-                   max_cost_usd=get("max_cost"), max_calls=get("max_calls"), max_seconds=get("timeout"),
-                   prices=get("prices"))
-
-    def budget(self) -> Budget | None:
-        """The run budget, or ``None`` when no limit is set."""
-        limits = (self.max_tokens, self.max_cost_usd, self.max_calls, self.max_seconds)
-        if all(v is None for v in limits):
-            return None
-        return Budget(max_tokens=self.max_tokens, max_cost_usd=self.max_cost_usd, max_calls=self.max_calls,
-                      max_seconds=self.max_seconds)
-
-    def retry_for(self, spec: str) -> RetryPolicy | None:
-        """The retry policy for ``spec`` (none for the deterministic test backends)."""
-        if self.retries == 0 or split_spec(spec)[0] in _OFFLINE:
-            return None
-        return RetryPolicy() if self.retries is None else RetryPolicy(attempts=self.retries + 1)
-
-    @property
-    def wraps_objects(self) -> bool:
-        """Whether backend objects given by an app are wrapped too (only when something is asked for)."""
-        return bool(self.fallback or self.cache or self.record or self.replay or self.budget() or self.prices)
+_TEST = parse_spec("test")
 
 
 class ModelStack:
@@ -168,11 +80,14 @@ class RunModels:
         environ: where provider keys are read (default ``os.environ``; read only here).
         base_dir: where relative ``scripted:`` paths are resolved.
         redactor: hides secrets in the request copies a ``record`` file keeps.
+        providers: the provider table (default: the shipped providers plus ``test`` and ``scripted:``).
     """
 
     def __init__(self, options: ModelOptions | None = None, *, environ: Mapping[str, str] | None = None,
-                 base_dir: Path | None = None, redactor: Redactor | None = None) -> None:
+                 base_dir: Path | None = None, redactor: Redactor | None = None,
+                 providers: Providers | None = None) -> None:
         self.options = options or ModelOptions()
+        self.providers = providers or Providers()
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.base_dir = base_dir
         self.redactor = redactor
@@ -183,6 +98,7 @@ class RunModels:
         self.cache = SqliteCache(self.options.cache) if self.options.cache else None
         self._recorder: RecordingBackend | None = None
         self._stacks: dict[tuple[str, frozenset[str] | None], ModelStack] = {}
+        self._fallback = tuple(parse_spec(f, where="--fallback") for f in self.options.fallback)
         self._adopted: dict[int, Backend] = {}
         self._pool: RunModels | None = None  # set for the models of one session of many (for_session)
         self._providers: dict[str, Backend] = {}  # a pool's providers, shared by its sessions
@@ -193,47 +109,42 @@ class RunModels:
         providers (a local model loads once), cache, recording and replay store shared. Its
         :meth:`aclose` leaves the shared parts open: close the pool at the end."""
         child = RunModels(replace(self.options, cache=None, replay=None, prices=None), environ=self.environ,
-                          base_dir=self.base_dir, redactor=self.redactor)
+                          base_dir=self.base_dir, redactor=self.redactor, providers=self.providers)
         child.options, child.cache, child.replay, child.prices = self.options, self.cache, self.replay, self.prices
         child._pool = self
         return child
 
-    def _provider(self, spec: str, roles: set[str] | None) -> Backend:
+    def _provider(self, spec: BackendSpec, roles: frozenset[str] | None) -> Backend:
         """A provider for a stack: built here, or the pool's shared one (scripts hold a cursor: never shared)."""
-        if self._pool is not None and not spec.strip().lower().startswith("scripted"):
+        ctx = BuildContext(self.environ, self.base_dir, roles)
+        if self._pool is not None and not spec.scripted:
             pool = self._pool
-            if spec not in pool._providers:
-                pool._providers[spec] = build_backend(spec, environ=self.environ, base_dir=self.base_dir,
-                                                      roles=roles)
-            return pool._providers[spec]
-        provider = build_backend(spec, environ=self.environ, base_dir=self.base_dir, roles=roles)
+            if spec.text not in pool._providers:
+                pool._providers[spec.text] = self.providers.build(spec, ctx)
+            return pool._providers[spec.text]
+        provider = self.providers.build(spec, ctx)
         if self._pool is not None:
             self._own.append(provider)
         return provider
 
-    def build(self, spec: str, *, roles: set[str] | None = None) -> ModelStack:
+    def build(self, spec: str | BackendSpec, *, roles: set[str] | frozenset[str] | None = None) -> ModelStack:
         """The stack for ``spec`` (built once per spec, then shared by every role that names it).
 
         ``roles`` only tells a ``scripted:`` backend whom it speaks for, so only scripts are told apart
         by it: two roles that name the same local model share one loaded copy and batch together.
         """
-        scripted = spec.strip().lower().startswith("scripted")
-        key = (spec, frozenset(roles) if roles is not None and scripted else None)
+        parsed = parse_spec(spec)
+        speaks = frozenset(roles) if roles is not None and parsed.scripted else None
+        key = (parsed.text, speaks)
         if key not in self._stacks:
-            self._stacks[key] = self._make(spec, roles)
+            self._stacks[key] = self._make(parsed, speaks)
         return self._stacks[key]
 
-    def _make(self, spec: str, roles: set[str] | None) -> ModelStack:
-        o = self.options
-        if self.replay is not None:  # no provider at all: a replayed run needs no key and no model
-            provider: Backend = ReplayBackend(self.replay, name=spec)
-            stack = wrap(provider, replay=self.replay, ledger=self.ledger, budget=self.budget, prices=self.prices)
-            return ModelStack(stack, provider)
-        provider = self._provider(spec, roles)
-        fallbacks = [self._provider(s, roles) for s in o.fallback]
-        stack = wrap(provider, retry=o.retry_for(spec), fallback=fallbacks, cache=self.cache,
-                     record=self._record_target(), ledger=self.ledger, budget=self.budget, prices=self.prices,
-                     redactor=self.redactor)
+    def _make(self, spec: BackendSpec, roles: frozenset[str] | None) -> ModelStack:
+        stack, provider = build_stack_parts(
+            spec, provider=lambda s: self._provider(s, roles), fallback=self._fallback,
+            retry=self.options.retry_for(spec), cache=self.cache, record=self._record_target(),
+            replay=self.replay, ledger=self.ledger, budget=self.budget, prices=self.prices, redactor=self.redactor)
         self._keep_recorder(stack)
         return ModelStack(stack, provider)
 
@@ -251,8 +162,7 @@ class RunModels:
         if not self.options.wraps_objects or isinstance(backend, ModelStack):
             return backend
         if id(backend) not in self._adopted:
-            o = self.options
-            fallbacks = [self._provider(s, None) for s in o.fallback]
+            fallbacks = [self._provider(s, None) for s in self._fallback]
             stack = wrap(backend, fallback=fallbacks, cache=self.cache, record=self._record_target(),
                          replay=self.replay, ledger=self.ledger, budget=self.budget, prices=self.prices,
                          redactor=self.redactor)
@@ -260,61 +170,44 @@ class RunModels:
             self._adopted[id(backend)] = ModelStack(stack, backend)
         return self._adopted[id(backend)]
 
-    # -- choosing backends per role ---------------------------------------------------------------
+    # -- choosing backends per role: ONE path for guided and executed runs -------------------------
 
-    def for_guided(self, choice: Any, roles: Sequence[str]) -> dict[str, Backend]:
-        """One backend per guided role from a spec, list of specs, plan, mapping or backend object.
+    def resolve(self, choice: BackendArg | RoleBackends, roles: Sequence[str] | None = None, *,
+                speaker: str | None = None, strict: bool = False) -> RoleBackends:
+        """Role name -> backend, from a spec, ``--backend`` values, a backend object, a mapping
+        (``"*"``: the default) or a :class:`~agentflow.models.choice.BackendChoice`.
 
-        A ``scripted:FILE`` spec scripts the agent; with ``ROLE=scripted:FILE`` the roles the plan does
-        not name use the test backend. A mapping's ``"default"`` key is the default.
+        A role uses its own entry, else the ``"*"`` entry, else ``test`` when the choice scripts some
+        role or names backend objects (such a run stays offline), else the default provider
+        (:func:`~agentflow.models.providers.default_spec`). Objects are adopted (:meth:`adopt`), specs
+        built once each (:meth:`build`). An already resolved :class:`RoleBackends` is returned as it is,
+        so a run resolves its backends once.
+
+        Args:
+            roles: the roles there are, when known (the result maps them).
+            strict: a ``ROLE=SPEC`` naming none of ``roles`` is a :class:`~agentflow.errors.UserError`
+                (``agentflow run``: a typo must not be silently ignored; an evaluation's overrides may
+                name roles only some of its workflows have, so it is not strict).
+            speaker: the role every ``scripted:`` spec speaks for (the guided agent); by default a
+                spec named for one role speaks for that role and the default for all.
         """
-        if isinstance(choice, Mapping):
-            objects = {k: v for k, v in choice.items() if not isinstance(v, str)}
-            specs = {k: v for k, v in choice.items() if isinstance(v, str)}
-            plan = BackendPlan(default=specs.pop("default", None), per_role=specs)
-            built = self.for_guided(plan, roles) if (specs or plan.default) else {}
-            default_obj = objects.get("default")
-            return {r: self.adopt(objects[r]) if r in objects else built.get(r)
-                    or (self.adopt(default_obj) if default_obj is not None else self.build("test", roles={"agent"}))
-                    for r in roles}
-        if not isinstance(choice, str | BackendPlan | Sequence):
-            return dict.fromkeys(roles, self.adopt(choice))
-        plan = _as_plan(choice)
-        scripted = any(s.startswith("scripted") for s in plan.per_role.values())
-        out: dict[str, Backend] = {}
-        for role in roles:
-            if plan.default or role in plan.per_role:
-                spec = plan.spec_for(role, self.environ)
-            else:
-                spec = "test" if scripted else default_spec(self.environ)
-            out[role] = self.build(spec, roles={"agent"})
-        return out
-
-    def for_roles(self, choice: Any) -> Callable[[str], Backend]:
-        """Role name -> backend for executed runs; a mapping's ``"*"`` key is the default.
-
-        A spec named for one role (``judge=scripted:j.yaml``) serves that role only; the default spec
-        is shared by every other role.
-        """
-        objects: dict[str, Backend] = {}
-        if isinstance(choice, Mapping):
-            specs = {k: v for k, v in choice.items() if isinstance(v, str)}
-            objects = {k: v for k, v in choice.items() if not isinstance(v, str)}
-            plan = BackendPlan(default=specs.pop("*", None), per_role=specs)
-        elif isinstance(choice, str | BackendPlan | Sequence):
-            plan = _as_plan(choice)
-        else:
-            plan, objects = BackendPlan(), {"*": choice}
+        if isinstance(choice, RoleBackends):
+            return choice
+        chosen = BackendChoice.of(choice)
+        if strict and roles is not None:
+            chosen.check_roles(roles)
+        named = chosen.named()
+        offline = any(not isinstance(e, BackendSpec) or e.scripted for e in named.values())
 
         def backend_for(role: str) -> Backend:
-            if role in objects:
-                return self.adopt(objects[role])
-            if role not in plan.per_role and "*" in objects:
-                return self.adopt(objects["*"])
-            own = role in plan.per_role
-            return self.build(plan.spec_for(role, self.environ), roles={role} if own else None)
+            entry = chosen.entry_for(role)
+            if entry is not None and not isinstance(entry, BackendSpec):
+                return self.adopt(entry)
+            spec = entry if entry is not None else _TEST if offline else default_spec(self.environ)
+            speaks = {speaker} if speaker else ({role} if role in named else None)
+            return self.build(spec, roles=speaks)
 
-        return backend_for
+        return RoleBackends(chosen, backend_for, roles)
 
     # -- accounting and teardown ------------------------------------------------------------------
 
@@ -366,12 +259,6 @@ class RunModels:
         await aclose_all(*self._stacks.values(), *self._providers.values())
         if self.cache is not None:
             self.cache.close()
-
-
-def _as_plan(choice: str | BackendPlan | Sequence[str]) -> BackendPlan:
-    if isinstance(choice, BackendPlan):
-        return choice
-    return parse_backend_args([choice] if isinstance(choice, str) else list(choice))
 
 
 def _layers(backends: Iterable[Any]) -> list[Any]:
