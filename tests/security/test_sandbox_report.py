@@ -80,4 +80,9 @@ def add(a, b):
     return a + b
 """
     report = await run_tests(code, TESTS + "assert True\n")
-    assert (report.passed, report.failed) == (1, 2), report  # only `assert True` passes
+    # The solution holds no reply channel of the harness's: whatever fds it finds (which ones exist
+    # depends on the machine), it can at most break its own replies, which fails those tests; the
+    # harness itself never breaks, and `assert True` always passes.
+    assert report.error == "" and not report.timed_out, report
+    assert report.passed >= 1 and report.passed + report.failed == 3, report
+    assert report.passed == 3 or report.failed == 2, report
