@@ -30,6 +30,7 @@ LAYERS: dict[str, int] = {
     "runner": 9,
     "eval": 9,
     "cli": 10,
+    "serve": 10,
     "__init__": 10,
     "__main__": 10,
 }
