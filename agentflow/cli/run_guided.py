@@ -62,14 +62,14 @@ async def run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str])
     from agentflow.guided.run import run_session
     from agentflow.guided.session import SessionConfig
     from agentflow.guided.workflow import guided_from_document
-    from agentflow.redact import Redactor, secret_env_values
+    from agentflow.redact import Redactor
     from agentflow.runner.conversation import Workflow, resolve_backends
     from agentflow.runner.models import ModelOptions, RunModels
 
     console = Console(highlight=False, soft_wrap=True)
     workflow = Workflow(guided_from_document(doc, inputs))
     secret_fields = {f for t in workflow.guided.tools for f in t.secret_fields}
-    redactor = Redactor(secret_env_values(os.environ), secret_fields)
+    redactor = Redactor.for_environ(os.environ, secret_fields)
     models = RunModels(ModelOptions.from_args(args), base_dir=Path.cwd(), redactor=redactor)
     backends = resolve_backends(list(args.backend), models=models)
     # the learner comes first: a secret value seen in a tool result is hidden in every later event
