@@ -22,7 +22,7 @@ from agentflow.cli.model_flags import model_options
 from agentflow.events import EventSink, open_trace
 from agentflow.models import BackendChoice
 from agentflow.pdl.document import PdlDocument
-from agentflow.redact import Redactor, secret_env_values
+from agentflow.redact import Redactor
 from agentflow.runner.durable_executed import DurableExecution
 from agentflow.runner.orchestration import load_orchestration
 from agentflow.store import Sealer, open_store, rewrite_trace
@@ -52,7 +52,7 @@ def run_executed(args: Any, doc: PdlDocument, meta: Mapping[str, Any] | None = N
         return _run_durable(wf, args, inputs, options, dict(meta or {}))
     sinks: list[EventSink] = []
     secret_fields = {f for api in wf.compiled.doc.apis for f in api.spec.secret_fields}
-    writer = open_trace(args.trace, Redactor(secret_env_values(os.environ), secret_fields),
+    writer = open_trace(args.trace, Redactor.for_environ(os.environ, secret_fields),
                         append=bool(getattr(args, "trace_append", False))) if getattr(args, "trace", None) else None
     if writer is not None:
         sinks.append(writer)
@@ -78,7 +78,7 @@ def _run_durable(wf: Any, args: Any, inputs: Mapping[str, Any], options: Mapping
         print(f"run id: {args.run_id} (continue it with `agentflow resume {args.run_id} --store {args.store}`)",
               file=sys.stderr)
     secret_fields = {f for api in wf.compiled.doc.apis for f in api.spec.secret_fields}
-    redactor = Redactor(secret_env_values(os.environ), secret_fields)
+    redactor = Redactor.for_environ(os.environ, secret_fields)
     url = str(args.store)
     url = url if "://" in url or url == ":memory:" else str(Path(url).resolve())
     with open_store(url, redactor=redactor, sealer=Sealer.from_env(os.environ)) as store:

@@ -65,13 +65,13 @@ async def run_guided(args: argparse.Namespace, doc: Any, inputs: dict[str, str])
     from agentflow.guided.session import SessionConfig
     from agentflow.guided.workflow import guided_from_document
     from agentflow.models import BackendChoice, RunModels
-    from agentflow.redact import Redactor, secret_env_values
+    from agentflow.redact import Redactor
     from agentflow.runner.conversation import ROLES, Workflow
 
     console = Console(highlight=False, soft_wrap=True)
     workflow = Workflow(guided_from_document(doc, inputs))
     secret_fields = {f for t in workflow.guided.tools for f in t.secret_fields}
-    redactor = Redactor(secret_env_values(os.environ), secret_fields)
+    redactor = Redactor.for_environ(os.environ, secret_fields)
     models = RunModels(model_options(args), base_dir=Path.cwd(), redactor=redactor)
     # the one resolution of this run: the spec strings are parsed here, at the edge, and never again
     backends = models.resolve(BackendChoice.parse(list(args.backend)), ROLES, speaker="agent", strict=True)

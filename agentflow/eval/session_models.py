@@ -20,7 +20,7 @@ from typing import Any
 
 from agentflow.errors import UserError
 from agentflow.models import ModelOptions, RunModels
-from agentflow.redact import Redactor, secret_env_values
+from agentflow.redact import Redactor
 
 __all__ = ["CacheStats", "ModelsArg", "SessionModels", "model_options", "session_models"]
 
@@ -55,7 +55,7 @@ class SessionModels:
 
     def __init__(self, options: ModelOptions, *, base_dir: Path | None = None) -> None:
         self.options = options
-        self.pool = RunModels(options, base_dir=base_dir, redactor=Redactor(secret_env_values(os.environ)))
+        self.pool = RunModels(options, base_dir=base_dir, redactor=Redactor.for_environ(os.environ))
         self.cache = CacheStats() if options.cache is not None else None
 
     def session(self) -> RunModels:

@@ -26,7 +26,7 @@ from agentflow.guided.session import GuidedSession, SaveState, SessionConfig
 from agentflow.guided.users import ScriptedUser, UserChannel
 from agentflow.guided.workflow import GuidedWorkflow, guided_from_document
 from agentflow.models import BackendArg, ModelOptions, ModelStack, RoleBackends, RunModels
-from agentflow.redact import Redactor, secret_env_values
+from agentflow.redact import Redactor
 from agentflow.tools.binding import ToolExecutor
 from agentflow.tools.python_file import load_python_tools
 from agentflow.tools.toolbox import ToolBox
@@ -133,7 +133,7 @@ class Conversation:
             raise TypeError("user must be a UserChannel or a list of messages")
         writer = None
         secret_fields = {f for t in self.guided.tools for f in t.secret_fields}
-        redactor = Redactor(secret_env_values(os.environ), secret_fields)
+        redactor = Redactor.for_environ(os.environ, secret_fields)
         all_sinks = [secret_learner(redactor, secret_fields), *sinks]
         if trace is not None:
             writer = open_trace(trace, redactor, append=trace_append)

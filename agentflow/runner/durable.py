@@ -30,7 +30,7 @@ from agentflow.events import EventBus, EventSink, open_trace
 from agentflow.guided.run import SessionResult, run_session, totals_of
 from agentflow.guided.session import GuidedSession
 from agentflow.guided.users import ScriptedUser, UserChannel
-from agentflow.redact import Redactor, secret_env_values
+from agentflow.redact import Redactor
 from agentflow.store import (
     JournaledBackend,
     JournaledExecutor,
@@ -296,7 +296,7 @@ async def run_conversation_durable(
     restored. See :class:`DurableRun` for the parts.
     """
     fields = {f for t in workflow.guided.tools for f in t.secret_fields}
-    redactor = Redactor(secret_env_values(os.environ), fields)
+    redactor = Redactor.for_environ(os.environ, fields)
     own_store = not isinstance(store, RunStore)
     db: RunStore = (
         open_store(store, redactor=redactor, sealer=Sealer.from_env(os.environ))

@@ -28,7 +28,7 @@ from agentflow.executed import ExecEnv, ExecutedWorkflow, WorkflowResult
 from agentflow.executed.tools import BUILTIN_TOOL_NAMES, builtin_tools
 from agentflow.models import BackendArg, ModelOptions, RunModels
 from agentflow.pdl.document import PdlDocument
-from agentflow.redact import Redactor, secret_env_values
+from agentflow.redact import Redactor
 from agentflow.roles.loader import RoleLibrary, builtin_roles_dir
 from agentflow.store import RunStore
 from agentflow.tools.binding import ToolBinding
@@ -84,7 +84,7 @@ class Orchestration:
         env_vars = os.environ if environ is None else environ
         own = not isinstance(models, RunModels)
         run_models = models if isinstance(models, RunModels) else RunModels(
-            models, environ=env_vars, base_dir=self.base_dir, redactor=Redactor(secret_env_values(env_vars)))
+            models, environ=env_vars, base_dir=self.base_dir, redactor=Redactor.for_environ(env_vars))
         try:
             tools: dict[str, ToolBinding] = {**builtin_tools(Path.cwd(), run_id=rid), **self.tools}
             specs = {api.name: api.spec for api in self.compiled.doc.apis}
@@ -137,8 +137,8 @@ class Orchestration:
         from agentflow.store import Sealer, open_store
 
         env_vars = os.environ if kwargs.get("environ") is None else kwargs["environ"]
-        redactor = Redactor(secret_env_values(env_vars),
-                            {f for api in self.compiled.doc.apis for f in api.spec.secret_fields})
+        redactor = Redactor.for_environ(env_vars,
+                                       {f for api in self.compiled.doc.apis for f in api.spec.secret_fields})
         owned = isinstance(store, str | Path)
         db: RunStore = open_store(store, redactor=redactor, sealer=Sealer.from_env(env_vars)) \
             if isinstance(store, str | Path) else store
