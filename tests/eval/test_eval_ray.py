@@ -70,7 +70,16 @@ def test_local_model_sessions_match_on_both_engines(data_dir: Path, ray_cluster:
                       options={"backend": ["local:?max_new_tokens=48", "oow_classifier=test", "user_simulator=test"],
                                "max_actions_per_turn": 2})
     config = PipelineConfig(runner=spec)
-    local = asyncio.run(evaluate([case], config, engine="local", workers=1, out_dir=tmp_path / "local"))
+    import torch
+
+    # Ray workers run torch on one thread (OMP_NUM_THREADS=1); a different thread count sums floats
+    # in another order and greedy decoding may pick another token, so both engines use one thread
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        local = asyncio.run(evaluate([case], config, engine="local", workers=1, out_dir=tmp_path / "local"))
+    finally:
+        torch.set_num_threads(threads)
     remote = asyncio.run(evaluate([case], config, engine="ray", workers=1, out_dir=tmp_path / "ray"))
     record = local.sessions[0]
     assert record.error is None and record.llm_calls >= 1 and record.input_tokens > 0
