@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "executed": 8,
     "runner": 9,
     "eval": 9,
+    "viewer": 9,
     "cli": 10,
     "serve": 10,
     "__init__": 10,

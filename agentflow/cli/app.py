@@ -22,7 +22,7 @@ from agentflow.errors import AgentflowError, UserError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = ("run", "resume", "validate", "graph", "eval", "schema")
+COMMANDS = ("run", "resume", "validate", "graph", "eval", "schema", "view")
 
 
 class _Parser(argparse.ArgumentParser):
